@@ -63,8 +63,7 @@ describe("ExternalApi", () => {
     // Assert
     const alert = await screen.findByTestId("api-error");
     expect(alert).toHaveTextContent(`HTTP ${status}`);
-    expect(alert).toHaveTextContent(error);
-    expect(alert).toHaveTextContent(description);
+    expect(alert).toHaveTextContent(`${error}: ${description}`);
     expect(screen.queryByTestId("api-result")).not.toBeInTheDocument();
   });
 
