@@ -16,6 +16,18 @@ function renderNavBar() {
 }
 
 describe("NavBar", () => {
+  it("shows neither Log in nor Log out while the SDK is still checking the session", () => {
+    // Arrange
+    mockAuth0({ isLoading: true });
+
+    // Act
+    renderNavBar();
+
+    // Assert
+    expect(screen.queryByTestId("login-button")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("logout-button")).not.toBeInTheDocument();
+  });
+
   describe("when logged out", () => {
     it("shows a Log in button and no page links", () => {
       // Arrange

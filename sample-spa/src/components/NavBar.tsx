@@ -2,7 +2,7 @@ import { useAuth0 } from "@auth0/auth0-react";
 import { NavLink } from "react-router";
 
 export function NavBar() {
-  const { isAuthenticated, loginWithRedirect, logout } = useAuth0();
+  const { isAuthenticated, isLoading, loginWithRedirect, logout } = useAuth0();
 
   return (
     <header className="navbar">
@@ -21,19 +21,26 @@ export function NavBar() {
         </nav>
       )}
       <span className="nav-actions">
-        {isAuthenticated ? (
-          <button
-            type="button"
-            data-testid="logout-button"
-            onClick={() => void logout({ logoutParams: { returnTo: window.location.origin } })}
-          >
-            Log out
-          </button>
-        ) : (
-          <button type="button" className="primary" data-testid="login-button" onClick={() => void loginWithRedirect()}>
-            Log in
-          </button>
-        )}
+        {/* Neither button until the SDK knows whether there is a session. */}
+        {!isLoading &&
+          (isAuthenticated ? (
+            <button
+              type="button"
+              data-testid="logout-button"
+              onClick={() => void logout({ logoutParams: { returnTo: window.location.origin } })}
+            >
+              Log out
+            </button>
+          ) : (
+            <button
+              type="button"
+              className="primary"
+              data-testid="login-button"
+              onClick={() => void loginWithRedirect()}
+            >
+              Log in
+            </button>
+          ))}
       </span>
     </header>
   );
