@@ -39,6 +39,14 @@ describe("Auth0ProviderWithNavigate", () => {
     });
   });
 
+  it("gives up on silent authentication after 10 s instead of the SDK's 60 s", () => {
+    // Act
+    const props = renderProvider();
+
+    // Assert
+    expect(props.authorizeTimeoutInSeconds).toBe(10);
+  });
+
   it("does not set the issuer option (spa-js would turn http://… into https://http://…)", () => {
     // Act
     const props = renderProvider();

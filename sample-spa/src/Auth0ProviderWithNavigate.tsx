@@ -6,6 +6,14 @@ import { getAuthConfig } from "./config";
 const config = getAuthConfig();
 
 /**
+ * How long silent authentication (the hidden `prompt=none` iframe used on page
+ * load and by getAccessTokenSilently) may take. The SDK's default is 60 s, and an
+ * unreachable IdP never answers the iframe, so the user would watch a spinner for
+ * a minute before seeing the error. 10 s is ample for a healthy IdP.
+ */
+export const SILENT_AUTH_TIMEOUT_SECONDS = 10;
+
+/**
  * `Auth0Provider` configured from `auth_config.json`, using the @auth0/auth0-react v2
  * option shape (`clientId`, `authorizationParams.redirect_uri/audience`; the v1
  * top-level `client_id`/`redirect_uri`/`audience` are silently ignored by v2).
@@ -30,6 +38,7 @@ export function Auth0ProviderWithNavigate({ children }: { children: ReactNode })
         redirect_uri: window.location.origin,
         audience: config.audience,
       }}
+      authorizeTimeoutInSeconds={SILENT_AUTH_TIMEOUT_SECONDS}
       onRedirectCallback={onRedirectCallback}
     >
       {children}
