@@ -9,12 +9,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
+mod demo;
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let root = workspace_root();
     let result = match args.first().map(String::as_str) {
         Some("test") => test(&root),
-        Some("demo") => Err("`cargo xtask demo` arrives with the sample-spa work".into()),
+        Some("demo") => demo::demo(&root),
         _ => {
             eprintln!("usage: cargo xtask <test|demo>");
             return ExitCode::from(2);
@@ -99,13 +101,48 @@ fn test(root: &Path) -> Result<(), String> {
     }
 }
 
+fn modified(path: &Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// `node_modules` is missing or older than the lockfile.
+pub(crate) fn needs_npm_ci(dir: &Path) -> bool {
+    let lock = modified(&dir.join("package-lock.json"));
+    let installed = modified(&dir.join("node_modules/.package-lock.json"));
+    !matches!((lock, installed), (Some(l), Some(i)) if i >= l)
+}
+
+/// Any file under `src/` (or the Vite config / index.html) is newer than the built bundle.
+pub(crate) fn newer_sources(spa: &Path) -> bool {
+    let Some(built) = modified(&spa.join("dist/index.html")) else {
+        return true;
+    };
+    fn newest(dir: &Path) -> Option<std::time::SystemTime> {
+        let mut best = modified(dir);
+        for entry in std::fs::read_dir(dir).ok()?.flatten() {
+            let path = entry.path();
+            let t = if path.is_dir() {
+                newest(&path)
+            } else {
+                modified(&path)
+            };
+            best = best.max(t);
+        }
+        best
+    }
+    [
+        newest(&spa.join("src")),
+        modified(&spa.join("index.html")),
+        modified(&spa.join("vite.config.ts")),
+    ]
+    .into_iter()
+    .flatten()
+    .any(|t| t > built)
+}
+
 /// `npm ci` when `node_modules` is missing or older than the lockfile.
 fn npm_install(dir: &Path, name: &'static str) -> Option<Step> {
-    let modified = |p: PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    let lock = modified(dir.join("package-lock.json"));
-    let installed = modified(dir.join("node_modules/.package-lock.json"));
-    let fresh = matches!((lock, installed), (Some(l), Some(i)) if i >= l);
-    (!fresh).then(|| Step {
+    needs_npm_ci(dir).then(|| Step {
         name,
         dir: dir.to_path_buf(),
         program: "npm",
