@@ -83,6 +83,8 @@ pub(crate) struct Pending {
     pub(crate) max_age: Option<i64>,
     pub(crate) login_hint: Option<String>,
     pub(crate) screen_hint: Option<String>,
+    /// The `sub` of a valid `id_token_hint`: a session for anyone else does not count.
+    pub(crate) hint_sub: Option<String>,
 }
 
 /// What redeeming a code issued, so a second redemption can revoke it.
@@ -313,6 +315,14 @@ fn validate(idp: &Idp, params: &RawParams) -> Result<Pending, AuthorizeError> {
         ),
     };
     let challenge = pkce_challenge(client, params).map_err(invalid)?;
+    let hint_sub = match params.get("id_token_hint") {
+        None => None,
+        Some(hint) => Some(
+            verified_id_token(idp, hint)
+                .and_then(|c| c.get("sub").and_then(Value::as_str).map(str::to_owned))
+                .ok_or_else(|| invalid("Invalid id_token_hint".into()))?,
+        ),
+    };
     let audience = params
         .get("audience")
         .or(tenant.default_audience.as_deref());
@@ -336,6 +346,7 @@ fn validate(idp: &Idp, params: &RawParams) -> Result<Pending, AuthorizeError> {
         max_age,
         login_hint: params.get("login_hint").map(str::to_owned),
         screen_hint: params.get("screen_hint").map(str::to_owned),
+        hint_sub,
         reply,
     })
 }
@@ -403,6 +414,7 @@ fn proceed(idp: &Idp, headers: &HeaderMap, pending: Pending) -> Result<Response,
         .and_then(|c| idp.sessions.get(idp, c).map(|s| (c.to_owned(), s)));
     let usable = current.clone().filter(|(_, s)| {
         !pending.prompt.login
+            && pending.hint_sub.as_ref().is_none_or(|sub| *sub == s.sub)
             && pending.max_age.is_none_or(|max| now - s.auth_time <= max)
             && tenant.user_by_sub(&s.sub).is_some_and(|u| !u.blocked)
     });
@@ -544,6 +556,13 @@ fn resume_inner(
         })?;
     idp.sessions.finish_transaction(id);
     after_login(idp, txn.pending, bound, &info, None, txn.consent_given)
+}
+
+/// The claims of an ID token this mock signed (any of its published keys, its issuer). Expiry
+/// does not matter: hints are often old (OIDC Core 3.1.2.1, RP-Initiated Logout 2).
+pub(crate) fn verified_id_token(idp: &Idp, token: &str) -> Option<crate::jwt::Claims> {
+    let claims = crate::jwt::verify(token, &idp.published_keys()).ok()?;
+    (claims.get("iss").and_then(Value::as_str) == Some(idp.issuer.as_str())).then_some(claims)
 }
 
 pub(crate) fn expired_transaction() -> PageError {

@@ -557,6 +557,40 @@ async fn web_message_escapes_what_it_puts_into_the_script() {
 }
 
 #[tokio::test]
+async fn prompt_none_with_an_id_token_hint_for_another_user_is_login_required() {
+    // Arrange: Bob's ID token, Alice's session.
+    let idp = MockIdp::start().await;
+    let browser = Browser::new(&idp);
+    let bob_hint = idp
+        .token()
+        .id_token()
+        .subject("auth0|bob")
+        .audience(SPA)
+        .sign();
+    let alice_pkce = Pkce::new();
+    let alice_tokens = browser
+        .tokens(
+            &AuthRequest::spa(&alice_pkce),
+            &alice_pkce,
+            "alice@example.com",
+        )
+        .await;
+    let silent = AuthRequest::spa(&Pkce::new()).with("prompt", "none");
+
+    // Act
+    let for_bob = browser
+        .authorize(&silent.clone().with("id_token_hint", &bob_hint))
+        .await;
+    let for_alice = browser
+        .authorize(&silent.with("id_token_hint", alice_tokens["id_token"].as_str().unwrap()))
+        .await;
+
+    // Assert
+    assert_eq!(query_of(&location(&for_bob))["error"], "login_required");
+    assert!(location(&for_alice).starts_with("http://localhost:3000/?code="));
+}
+
+#[tokio::test]
 async fn prompt_login_shows_the_form_despite_a_session_and_moves_auth_time() {
     // Arrange
     let idp = MockIdp::builder().deterministic().start().await;
@@ -1124,6 +1158,46 @@ async fn rejects_a_code_redeemed_twice_and_revokes_what_the_first_redemption_iss
         "Unknown or invalid refresh token."
     );
     assert_eq!(userinfo.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn concurrent_redemptions_of_one_code_succeed_exactly_once() {
+    // Arrange
+    let idp = MockIdp::start().await;
+    let browser = Browser::new(&idp);
+    let pkce = Pkce::new();
+    let code = code_for(&browser, &AuthRequest::spa(&pkce)).await;
+
+    // Act: 20 redemptions in flight at once.
+    let mut tasks = Vec::new();
+    for _ in 0..20 {
+        let http = browser.http.clone();
+        let url = idp.url("/oauth/token");
+        let form = [
+            ("grant_type", "authorization_code".to_owned()),
+            ("client_id", SPA.to_owned()),
+            ("code", code.clone()),
+            ("code_verifier", pkce.verifier.clone()),
+            ("redirect_uri", APP.to_owned()),
+        ];
+        tasks.push(tokio::spawn(async move {
+            http.post(url).form(&form).send().await.unwrap().status()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+
+    // Assert
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::OK).count(), 1);
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::FORBIDDEN)
+            .count(),
+        19
+    );
 }
 
 #[tokio::test]
