@@ -83,6 +83,8 @@ pub(crate) struct Issued {
     pub(crate) refresh_token: Option<String>,
     pub(crate) scope: String,
     pub(crate) expires_in: u64,
+    /// The access token's `jti`, so a redeemed-twice code can revoke it (`/userinfo`).
+    pub(crate) jti: String,
 }
 
 impl Issued {
@@ -226,7 +228,8 @@ pub(crate) fn issue_for_user(idp: &Idp, grant: UserGrant<'_>) -> Issued {
     access.insert("exp".into(), (now + secs(expires_in)).into());
     access.insert("scope".into(), scope.join(" ").into());
     access.insert("azp".into(), client.client_id.clone().into());
-    access.insert("jti".into(), idp.ids.next("jti").into());
+    let jti = idp.ids.next("jti");
+    access.insert("jti".into(), jti.clone().into());
     if let Some(gty) = grant.gty {
         access.insert("gty".into(), gty.into());
     }
@@ -298,6 +301,7 @@ pub(crate) fn issue_for_user(idp: &Idp, grant: UserGrant<'_>) -> Issued {
         refresh_token,
         scope: scope.join(" "),
         expires_in,
+        jti,
     }
 }
 
@@ -319,7 +323,8 @@ pub(crate) fn issue_for_client(
     access.insert("exp".into(), (now + secs(expires_in)).into());
     access.insert("scope".into(), scope.join(" ").into());
     access.insert("azp".into(), client.client_id.clone().into());
-    access.insert("jti".into(), idp.ids.next("jti").into());
+    let jti = idp.ids.next("jti");
+    access.insert("jti".into(), jti.clone().into());
     access.insert("gty".into(), "client-credentials".into());
     if api.adds_permissions() {
         access.insert("permissions".into(), json!(scope));
@@ -332,5 +337,6 @@ pub(crate) fn issue_for_client(
         refresh_token: None,
         scope: scope.join(" "),
         expires_in,
+        jti,
     }
 }

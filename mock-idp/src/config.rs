@@ -252,6 +252,9 @@ pub struct Client {
     /// Third-party style: ask for consent (and fail `prompt=none` with `consent_required`).
     #[serde(default)]
     pub require_consent: bool,
+    /// Accept `code_challenge_method=plain` (RFC 7636 says SHOULD NOT); only S256 otherwise.
+    #[serde(default)]
+    pub allow_plain_pkce: bool,
 }
 
 /// Permission for a client to get client-credentials tokens for an API.
@@ -280,6 +283,7 @@ impl Client {
             claims: BTreeMap::new(),
             id_token_signing_alg: None,
             require_consent: false,
+            allow_plain_pkce: false,
         }
     }
 
@@ -343,6 +347,17 @@ impl Client {
     /// Requires a consent step (first-party clients skip it, as on Auth0).
     pub fn require_consent(mut self, on: bool) -> Self {
         self.require_consent = on;
+        self
+    }
+
+    /// Accepts the `plain` PKCE method from this client, for testing clients that send it.
+    ///
+    /// ```
+    /// let legacy = mock_idp::Client::spa("legacy").allow_plain_pkce(true);
+    /// assert!(legacy.allow_plain_pkce);
+    /// ```
+    pub fn allow_plain_pkce(mut self, on: bool) -> Self {
+        self.allow_plain_pkce = on;
         self
     }
 
@@ -797,7 +812,6 @@ impl TenantConfig {
 
     /// Whether `url` is allowed for `client` in `list`: exact match, or any localhost port
     /// when the tenant allows that.
-    #[allow(dead_code)] // used by the browser flows (callbacks, logout URLs)
     pub(crate) fn url_allowed(&self, list: &[String], url: &str) -> bool {
         list.iter().any(|allowed| allowed == url)
             || (self.allow_any_localhost_port && is_loopback_http(url))

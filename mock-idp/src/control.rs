@@ -30,6 +30,8 @@ pub(crate) fn router() -> Router<SharedIdp> {
         .route("/requests", get(requests).delete(clear_requests))
         .route("/users", get(users))
         .route("/users/{email}", put(put_user).delete(delete_user))
+        .route("/login", post(next_login))
+        .route("/sessions", get(sessions).delete(end_sessions))
         .route("/reset", post(reset))
 }
 
@@ -219,6 +221,34 @@ async fn delete_user(
     } else {
         Err(OAuthError::NotFound(format!("No user {email}")))
     }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NextLogin {
+    email: String,
+}
+
+/// The next interactive `/authorize` that would show the login form logs this user in instead.
+async fn next_login(
+    State(idp): State<SharedIdp>,
+    payload: Result<Json<NextLogin>, JsonRejection>,
+) -> Result<StatusCode, OAuthError> {
+    let NextLogin { email } = body(payload)?;
+    if idp.tenant().user_by_login(&email).is_none() {
+        return Err(OAuthError::NotFound(format!("No user {email}")));
+    }
+    idp.sessions.set_next_login(Some(email));
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn sessions(State(idp): State<SharedIdp>) -> Json<Value> {
+    Json(json!({ "sessions": idp.sessions.list(&idp) }))
+}
+
+async fn end_sessions(State(idp): State<SharedIdp>) -> StatusCode {
+    idp.sessions.end_all();
+    StatusCode::NO_CONTENT
 }
 
 async fn reset(State(idp): State<SharedIdp>) -> StatusCode {

@@ -48,7 +48,7 @@ impl Endpoint {
         match path {
             "/.well-known/openid-configuration" => Self::Discovery,
             "/.well-known/jwks.json" => Self::Jwks,
-            "/authorize" => Self::Authorize,
+            "/authorize" | "/authorize/resume" => Self::Authorize,
             "/u/login" | "/login" | "/u/consent" => Self::Login,
             "/oauth/token" => Self::Token,
             "/userinfo" => Self::Userinfo,

@@ -54,6 +54,27 @@
 //! [`MockIdpBuilder::api`], or a whole [`TenantConfig`] (the same types the binary reads
 //! from TOML).
 //!
+//! ## Browser flows
+//!
+//! The authorization-code flow with PKCE works as `@auth0/auth0-spa-js` expects it, unchanged:
+//!
+//! | path | what |
+//! |---|---|
+//! | `GET`/`POST /authorize` | `response_type=code`, S256 PKCE (mandatory for public clients), `state`, `nonce`, `prompt` (`none`, `login`, `consent`), `max_age`, `login_hint`, `screen_hint`, `audience`; `response_mode` `query`, `fragment`, `form_post` or `web_message` (the SDK's hidden iframe) |
+//! | `GET`/`POST /u/login` | the login page: a plain form (`username`, `password`) and one button per user, CSRF-protected |
+//! | `GET`/`POST /u/consent` | the consent page, only for clients with `require_consent` |
+//! | `POST /oauth/token` | `grant_type=authorization_code`: single-use codes bound to client, `redirect_uri`, audience, scope and PKCE; a second redemption revokes what the first issued |
+//! | `GET /v2/logout`, `GET /oidc/logout` | end the session; redirect only to an allowed logout URL |
+//!
+//! An unknown `client_id` or a `redirect_uri` that is not an allowed callback gets an HTML error
+//! page and never a redirect. A login sets the `mock_idp_session` cookie (HttpOnly,
+//! `SameSite=Lax`), so the next `/authorize`, and `prompt=none`, skip the form.
+//!
+//! Tests that do not want to fill in the form use [`MockIdp::next_login`] (or
+//! `POST /_mock/login {"email": ...}`); [`MockIdp::sessions`] and [`MockIdp::end_sessions`]
+//! (`GET`/`DELETE /_mock/sessions`) inspect and end sessions, and [`MockIdp::clock`] expires
+//! them (tenant `tokens.session`, and `tokens.authorization_code` for codes).
+//!
 //! ## Negative tests
 //!
 //! [`TokenBuilder`] mints deliberately bad tokens: [`expired`](TokenBuilder::expired),
@@ -95,13 +116,18 @@ mod control;
 mod discovery;
 mod error;
 mod faults;
+mod html;
 mod ids;
 mod journal;
 mod jwks;
 mod jwt;
 mod keys;
+mod login;
+mod logout;
 mod mock;
+mod pkce;
 mod server;
+mod session;
 mod state;
 mod token;
 mod token_builder;
@@ -118,6 +144,7 @@ pub use journal::{Endpoint, RecordedRequest};
 pub use keys::{Algorithm, KeyError};
 pub use mock::{FaultBuilder, MockIdp, MockIdpBuilder};
 pub use server::{Server, paths};
+pub use session::SessionInfo;
 pub use state::{IdpConfig, StartError};
 pub use token_builder::{Signing, TokenBuilder, TokenKind};
 pub mod cli;

@@ -14,6 +14,7 @@ use crate::faults::Fault;
 use crate::journal::{Endpoint, RecordedRequest};
 use crate::keys::Algorithm;
 use crate::server::Server;
+use crate::session::SessionInfo;
 use crate::state::{IdpConfig, SharedIdp};
 use crate::token_builder::TokenBuilder;
 
@@ -212,6 +213,69 @@ impl MockIdp {
     /// Adds or replaces a client while the mock runs.
     pub fn upsert_client(&self, client: Client) {
         self.idp.update_tenant(|t| t.upsert_client(client));
+    }
+
+    /// The next interactive `/authorize` that would show the login form logs in the user with
+    /// this email instead (once), so a browser test need not fill in the form. Panics if the
+    /// tenant has no such user.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// use mock_idp::MockIdp;
+    /// // Arrange
+    /// let idp = MockIdp::start().await;
+    /// idp.next_login("bob@example.com");
+    /// let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    ///
+    /// // Act: no form, straight back to the application with a code.
+    /// let response = browser
+    ///     .get(idp.url("/authorize"))
+    ///     .query(&[
+    ///         ("client_id", "sample-spa"),
+    ///         ("response_type", "code"),
+    ///         ("redirect_uri", "http://localhost:3000"),
+    ///         ("code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"),
+    ///         ("code_challenge_method", "S256"),
+    ///     ])
+    ///     .send().await.unwrap();
+    ///
+    /// // Assert
+    /// let location = response.headers()["location"].to_str().unwrap();
+    /// assert!(location.starts_with("http://localhost:3000/?code="), "{location}");
+    /// assert_eq!(idp.sessions()[0].sub, "auth0|bob");
+    /// # }
+    /// ```
+    pub fn next_login(&self, email: &str) {
+        let known = self.idp.tenant().user_by_login(email).is_some();
+        assert!(known, "mock-idp has no user {email:?} to log in");
+        self.idp.sessions.set_next_login(Some(email.to_owned()));
+    }
+
+    /// The live login sessions, oldest first.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// let idp = mock_idp::MockIdp::start().await;
+    /// // No one has logged in through a browser yet.
+    /// assert!(idp.sessions().is_empty());
+    /// # }
+    /// ```
+    pub fn sessions(&self) -> Vec<SessionInfo> {
+        self.idp.sessions.list(&self.idp)
+    }
+
+    /// Ends every login session, as if each user had logged out (or the sessions expired):
+    /// the next `prompt=none` answers `login_required`. Tokens already issued stay valid.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// let idp = mock_idp::MockIdp::start().await;
+    /// idp.end_sessions();
+    /// assert!(idp.sessions().is_empty());
+    /// # }
+    /// ```
+    pub fn end_sessions(&self) {
+        self.idp.sessions.end_all();
     }
 
     /// Back to the starting state: tenant, keys, clock, journal, faults, sessions, grants.

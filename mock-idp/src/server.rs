@@ -18,7 +18,7 @@ use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use crate::config::{TenantConfig, is_loopback_http, origin_of};
 use crate::error::OAuthError;
 use crate::state::{Idp, IdpConfig, SharedIdp, StartError};
-use crate::{control, discovery, faults, journal, jwks, token, userinfo};
+use crate::{authorize, control, discovery, faults, journal, jwks, login, logout, token, userinfo};
 
 /// The paths the mock serves, Auth0's.
 pub mod paths {
@@ -28,6 +28,12 @@ pub mod paths {
     pub const JWKS: &str = "/.well-known/jwks.json";
     /// The authorization endpoint.
     pub const AUTHORIZE: &str = "/authorize";
+    /// Where the login and consent pages hand a transaction back to `/authorize`.
+    pub const AUTHORIZE_RESUME: &str = "/authorize/resume";
+    /// The login page (Auth0's Universal Login path).
+    pub const LOGIN: &str = "/u/login";
+    /// The consent page, for clients with `require_consent`.
+    pub const CONSENT: &str = "/u/consent";
     /// The token endpoint.
     pub const TOKEN: &str = "/oauth/token";
     /// Refresh-token revocation.
@@ -147,12 +153,34 @@ pub(crate) fn app(idp: SharedIdp) -> Router {
         .route(paths::JWKS, get(jwks::jwks))
         .layer(fault())
         .layer(public_cors);
+    // Navigations, not fetches: no CORS here (the SDK's iframe needs none either).
+    let browser = Router::new()
+        .route(
+            paths::AUTHORIZE,
+            get(authorize::authorize_get).post(authorize::authorize_post),
+        )
+        .route(paths::AUTHORIZE_RESUME, get(authorize::resume))
+        .route(
+            paths::LOGIN,
+            get(login::login_page).post(login::login_submit),
+        )
+        .route(
+            paths::CONSENT,
+            get(login::consent_page).post(login::consent_submit),
+        )
+        .route(paths::LOGOUT, get(logout::v2_logout))
+        .route(paths::OIDC_LOGOUT, get(logout::oidc_logout))
+        .layer(fault());
     let pages = Router::new()
         .route(paths::HEALTH, get(health))
         .route("/avatars/{file}", get(avatar))
         .layer(fault());
 
-    let mut router = Router::new().merge(protocol).merge(metadata).merge(pages);
+    let mut router = Router::new()
+        .merge(protocol)
+        .merge(metadata)
+        .merge(browser)
+        .merge(pages);
     if idp.control_api {
         router = router.nest("/_mock", control::router());
     }

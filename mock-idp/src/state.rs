@@ -3,7 +3,7 @@
 //! Locks are `std::sync` and never held across an `.await`, so the test API can read and
 //! change state synchronously (`idp.rotate_keys()` is not async).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -117,11 +117,15 @@ pub(crate) struct RefreshGrant {
     pub(crate) sid: Option<String>,
 }
 
-/// Refresh tokens and revoked families. Issue-time state for the browser flows (codes,
-/// sessions) lives beside it.
+/// Refresh tokens, authorization codes and revoked access tokens. Login sessions live in
+/// [`crate::session::Sessions`].
 #[derive(Debug, Default)]
 pub(crate) struct Grants {
     pub(crate) refresh: Mutex<HashMap<String, RefreshGrant>>,
+    pub(crate) codes: Mutex<HashMap<String, crate::authorize::CodeGrant>>,
+    /// `jti`s of access tokens revoked by code reuse; `/userinfo` refuses them. JWTs cannot be
+    /// recalled from third-party APIs, so this is as far as revocation reaches.
+    pub(crate) revoked_jtis: Mutex<HashSet<String>>,
 }
 
 impl Grants {
@@ -130,6 +134,18 @@ impl Grants {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clear();
+        self.codes.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.revoked_jtis
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
+    pub(crate) fn is_revoked(&self, jti: &str) -> bool {
+        self.revoked_jtis
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(jti)
     }
 }
 
@@ -147,6 +163,7 @@ pub struct Idp {
     pub(crate) journal: Journal,
     pub(crate) faults: Faults,
     pub(crate) grants: Grants,
+    pub(crate) sessions: crate::session::Sessions,
 }
 
 /// Why a mock could not start.
@@ -200,6 +217,7 @@ impl Idp {
             journal: Journal::new(config.journal_capacity),
             faults: Faults::default(),
             grants: Grants::default(),
+            sessions: crate::session::Sessions::default(),
         })
     }
 
@@ -244,7 +262,8 @@ impl Idp {
             .retire_old()
     }
 
-    /// Back to how the mock started: tenant, keys, clock, ids, journal, faults, grants.
+    /// Back to how the mock started: tenant, keys, clock, ids, journal, faults, grants,
+    /// sessions.
     pub(crate) fn reset(&self) {
         *self.tenant.write().unwrap_or_else(|e| e.into_inner()) =
             Arc::new(self.initial_tenant.clone());
@@ -254,6 +273,7 @@ impl Idp {
         self.journal.clear();
         self.faults.clear();
         self.grants.clear();
+        self.sessions.clear();
     }
 
     /// `<issuer>userinfo`: the second audience of tokens that ask for `openid`.

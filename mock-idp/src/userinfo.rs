@@ -43,6 +43,15 @@ fn lookup(idp: &crate::state::Idp, headers: &HeaderMap) -> Result<Value, OAuthEr
     if expired {
         return Err(OAuthError::InvalidToken("Token expired".into()));
     }
+    if claims
+        .get("jti")
+        .and_then(Value::as_str)
+        .is_some_and(|jti| idp.grants.is_revoked(jti))
+    {
+        return Err(OAuthError::InvalidToken(
+            "The token has been revoked".into(),
+        ));
+    }
     let userinfo_aud = idp.userinfo_audience();
     let for_userinfo = match claims.get("aud") {
         Some(Value::String(aud)) => aud == &userinfo_aud,

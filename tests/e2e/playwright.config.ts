@@ -20,6 +20,8 @@ const chromiumArgs = [
 
 export default defineConfig({
   testDir: "./specs",
+  // Specs with servers of their own run under their own config (playwright.spa-js.config.ts).
+  testIgnore: ["**/spa-js.spec.ts"],
   forbidOnly: !!process.env.CI,
   retries: 0,
   // The specs share one mock-idp and its session cookies; run them one at a time.

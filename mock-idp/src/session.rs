@@ -1,0 +1,250 @@
+//! Login sessions at the IdP, login transactions, remembered consents and the test hook that
+//! picks the next user to log in.
+//!
+//! A session is what lets a second `/authorize` (and `prompt=none`, the SDK's hidden iframe)
+//! skip the login form. The browser holds only an opaque cookie value; the `sid` that goes into
+//! ID tokens is a different id, so an application that sees the `sid` cannot forge the cookie.
+//!
+//! A login transaction is an `/authorize` request waiting for the user: the login page and the
+//! consent page refer to it by id, and its CSRF token is bound to it.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+
+use axum::http::{HeaderMap, HeaderValue, header};
+use serde::Serialize;
+
+use crate::authorize::Pending;
+use crate::state::Idp;
+
+/// The session cookie. Cookies ignore ports, so every mock on `localhost` shares this name; an
+/// unknown value simply means "no session".
+pub(crate) const COOKIE: &str = "mock_idp_session";
+
+/// How long a login page stays usable.
+const TRANSACTION_TTL: i64 = 3_600;
+
+/// One login session, as [`MockIdp::sessions`](crate::MockIdp::sessions) and
+/// `GET /_mock/sessions` show it.
+///
+/// ```
+/// # #[tokio::main] async fn main() {
+/// let idp = mock_idp::MockIdp::start().await;
+/// assert!(idp.sessions().is_empty());
+/// # }
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SessionInfo {
+    /// The session id, as the `sid` claim of ID tokens carries it.
+    pub sid: String,
+    /// The user's `sub`.
+    pub sub: String,
+    /// When the user last entered credentials (Unix seconds), the `auth_time` claim.
+    pub auth_time: i64,
+    /// When the session ends (Unix seconds, mock clock).
+    pub expires_at: i64,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Transaction {
+    pub(crate) pending: Pending,
+    pub(crate) csrf: String,
+    pub(crate) created_at: i64,
+    /// The cookie of the session that may finish this transaction: set at login, or when the
+    /// transaction was created for consent only.
+    pub(crate) session: Option<String>,
+    pub(crate) consent_given: bool,
+    pub(crate) denied: bool,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Sessions {
+    /// By cookie value.
+    live: Mutex<HashMap<String, SessionInfo>>,
+    /// By transaction id.
+    transactions: Mutex<HashMap<String, Transaction>>,
+    /// `(sub, client_id)` pairs the user has consented for.
+    consents: Mutex<HashSet<(String, String)>>,
+    /// The email of the user the next interactive login logs in without the form.
+    next_login: Mutex<Option<String>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Sessions {
+    pub(crate) fn clear(&self) {
+        lock(&self.live).clear();
+        lock(&self.transactions).clear();
+        lock(&self.consents).clear();
+        *lock(&self.next_login) = None;
+    }
+
+    /// Starts a session for `sub`, replacing `previous` (a new cookie value at every login, so
+    /// a cookie planted before login is worthless after it). Returns the cookie value.
+    pub(crate) fn login(
+        &self,
+        idp: &Idp,
+        sub: &str,
+        previous: Option<&str>,
+    ) -> (String, SessionInfo) {
+        let now = idp.clock.now();
+        let ttl = i64::try_from(idp.tenant().tokens.session).unwrap_or(i64::MAX / 4);
+        let cookie = idp.ids.next("session");
+        let info = SessionInfo {
+            sid: idp.ids.next("sid"),
+            sub: sub.to_owned(),
+            auth_time: now,
+            expires_at: now + ttl,
+        };
+        let mut live = lock(&self.live);
+        if let Some(previous) = previous {
+            live.remove(previous);
+        }
+        live.insert(cookie.clone(), info.clone());
+        (cookie, info)
+    }
+
+    /// The live session behind a cookie value.
+    pub(crate) fn get(&self, idp: &Idp, cookie: &str) -> Option<SessionInfo> {
+        let now = idp.clock.now();
+        let mut live = lock(&self.live);
+        match live.get(cookie) {
+            Some(s) if s.expires_at > now => Some(s.clone()),
+            Some(_) => {
+                live.remove(cookie);
+                None
+            }
+            None => None,
+        }
+    }
+
+    pub(crate) fn end(&self, cookie: &str) {
+        lock(&self.live).remove(cookie);
+    }
+
+    pub(crate) fn end_all(&self) {
+        lock(&self.live).clear();
+    }
+
+    /// Live sessions, oldest first.
+    pub(crate) fn list(&self, idp: &Idp) -> Vec<SessionInfo> {
+        let now = idp.clock.now();
+        let mut out: Vec<SessionInfo> = lock(&self.live)
+            .values()
+            .filter(|s| s.expires_at > now)
+            .cloned()
+            .collect();
+        out.sort_by(|a, b| (a.auth_time, &a.sid).cmp(&(b.auth_time, &b.sid)));
+        out
+    }
+
+    pub(crate) fn begin(&self, idp: &Idp, pending: Pending, session: Option<String>) -> String {
+        let id = idp.ids.next("txn");
+        let transaction = Transaction {
+            pending,
+            csrf: idp.ids.next("csrf"),
+            created_at: idp.clock.now(),
+            session,
+            consent_given: false,
+            denied: false,
+        };
+        lock(&self.transactions).insert(id.clone(), transaction);
+        id
+    }
+
+    pub(crate) fn transaction(&self, idp: &Idp, id: &str) -> Option<Transaction> {
+        let now = idp.clock.now();
+        let mut transactions = lock(&self.transactions);
+        transactions.retain(|_, t| t.created_at + TRANSACTION_TTL > now);
+        transactions.get(id).cloned()
+    }
+
+    pub(crate) fn update_transaction(&self, id: &str, change: impl FnOnce(&mut Transaction)) {
+        if let Some(t) = lock(&self.transactions).get_mut(id) {
+            change(t);
+        }
+    }
+
+    pub(crate) fn finish_transaction(&self, id: &str) {
+        lock(&self.transactions).remove(id);
+    }
+
+    pub(crate) fn has_consented(&self, sub: &str, client_id: &str) -> bool {
+        lock(&self.consents).contains(&(sub.to_owned(), client_id.to_owned()))
+    }
+
+    pub(crate) fn consent(&self, sub: &str, client_id: &str) {
+        lock(&self.consents).insert((sub.to_owned(), client_id.to_owned()));
+    }
+
+    pub(crate) fn set_next_login(&self, email: Option<String>) {
+        *lock(&self.next_login) = email;
+    }
+
+    pub(crate) fn take_next_login(&self) -> Option<String> {
+        lock(&self.next_login).take()
+    }
+}
+
+/// The session cookie's value in a request, if any.
+pub(crate) fn cookie_value(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// `Set-Cookie` for a new session: HttpOnly (scripts never need it), `SameSite=Lax` (sent on
+/// the SDK's same-site iframe; `localhost:3000` and `localhost:4000` are same-site), no
+/// `Domain` (host-only), `Secure` only when the issuer is https so plain-http dev works.
+pub(crate) fn set_cookie(idp: &Idp, value: &str) -> HeaderValue {
+    let secure = if idp.issuer.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("mock_idp_session=; Path=/"))
+}
+
+/// `Set-Cookie` that removes the session cookie.
+pub(crate) fn clear_cookie(idp: &Idp) -> HeaderValue {
+    let secure = if idp.issuer.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("mock_idp_session=; Path=/; Max-Age=0"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_session_cookie_is_found_among_others() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; mock_idp_session=abc; b=2"),
+        );
+        assert_eq!(cookie_value(&headers).as_deref(), Some("abc"));
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("mock_idp_session="),
+        );
+        assert_eq!(cookie_value(&headers), None);
+    }
+}

@@ -1,0 +1,148 @@
+import { expect, test, type Page } from "@playwright/test";
+
+// The real @auth0/auth0-spa-js 2.28.3 (UMD bundle, unchanged) against mock-idp on :4000, from
+// a static page on :3000. Run with `npx playwright test -c playwright.spa-js.config.ts`.
+
+const IDP = "http://localhost:4000";
+
+type TokenResult = { token?: string; error?: string; message?: string };
+
+declare global {
+  interface Window {
+    fixtureReady?: boolean;
+    fixture: {
+      login(): Promise<void>;
+      callback(): Promise<unknown>;
+      user(): Promise<Record<string, unknown> | undefined>;
+      token(options?: Record<string, unknown>): Promise<TokenResult>;
+      logout(): Promise<void>;
+    };
+  }
+}
+
+async function openApp(page: Page, path = "/") {
+  await page.goto(path);
+  await page.waitForFunction(() => window.fixtureReady === true);
+}
+
+/** loginWithRedirect → the mock's login form → back at the app with ?code → handleRedirectCallback. */
+async function logInThroughTheForm(page: Page, email: string) {
+  await page.evaluate(() => window.fixture.login());
+  await page.waitForURL(`${IDP}/u/login?**`);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("password");
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.waitForURL(/^http:\/\/localhost:3000\/\?code=/);
+  await page.waitForFunction(() => window.fixtureReady === true);
+  await page.evaluate(() => window.fixture.callback());
+}
+
+type Recorded = { endpoint: string; status: number; grant_type?: string; path: string };
+
+async function requests(page: Page): Promise<Recorded[]> {
+  const response = await page.request.get(`${IDP}/_mock/requests`);
+  return (await response.json()).requests;
+}
+
+test.beforeEach(async ({ request }) => {
+  // One mock serves every test: start each from its initial state (sessions, journal, grants).
+  await request.post(`${IDP}/_mock/reset`);
+});
+
+test("logs in with a redirect, gets tokens silently from the cache and the iframe, and logs out", async ({
+  page,
+}) => {
+  // Arrange
+  await openApp(page);
+
+  // Act: log in through the mock's form.
+  await logInThroughTheForm(page, "alice@example.com");
+  const user = await page.evaluate(() => window.fixture.user());
+
+  // Assert
+  expect(user).toMatchObject({ sub: "auth0|alice", email: "alice@example.com", name: "Alice Example" });
+
+  // Act: the token from the code exchange is cached.
+  const tokenCallsBefore = (await requests(page)).filter((r) => r.endpoint === "token").length;
+  const cached = await page.evaluate(() => window.fixture.token());
+  const tokenCallsAfter = (await requests(page)).filter((r) => r.endpoint === "token").length;
+
+  // Assert
+  expect(cached.error).toBeUndefined();
+  expect(cached.token?.split(".")).toHaveLength(3);
+  expect(tokenCallsAfter).toBe(tokenCallsBefore);
+
+  // Act: a reload empties the memory cache; the hidden iframe (prompt=none, web_message) uses
+  // the mock's session cookie.
+  await openApp(page);
+  const silent = await page.evaluate(() => window.fixture.token());
+
+  // Assert
+  expect(silent.error).toBeUndefined();
+  expect(silent.token).toBeTruthy();
+  expect(silent.token).not.toBe(cached.token);
+  const afterIframe = await requests(page);
+  expect(afterIframe.filter((r) => r.endpoint === "authorize" && r.status === 200)).toHaveLength(1);
+  expect(afterIframe.filter((r) => r.grant_type === "authorization_code" && r.status === 200)).toHaveLength(2);
+
+  // Act: log out at the mock and come back.
+  await page.evaluate(() => window.fixture.logout());
+  await page.waitForURL("http://localhost:3000/");
+  await page.waitForFunction(() => window.fixtureReady === true);
+  const afterLogout = await page.evaluate(() => window.fixture.token());
+
+  // Assert
+  expect(afterLogout.error).toBe("login_required");
+  expect(await page.evaluate(() => window.fixture.user())).toBeUndefined();
+  const sessions = await (await page.request.get(`${IDP}/_mock/sessions`)).json();
+  expect(sessions.sessions).toHaveLength(0);
+});
+
+test("with useRefreshTokens, gets new tokens with rotated refresh tokens", async ({ page }) => {
+  // Arrange
+  await openApp(page, "/?mode=rt");
+  await expect(page.getByTestId("mode")).toHaveText("rt");
+  await logInThroughTheForm(page, "bob@example.com");
+
+  // Act: bypass the cache twice; each refresh must use the token the previous one rotated to,
+  // or the mock's reuse detection would refuse it.
+  const first = await page.evaluate(() => window.fixture.token({ cacheMode: "off" }));
+  const second = await page.evaluate(() => window.fixture.token({ cacheMode: "off" }));
+
+  // Assert
+  expect(first.error).toBeUndefined();
+  expect(second.error).toBeUndefined();
+  expect(second.token).not.toBe(first.token);
+  const refreshes = (await requests(page)).filter((r) => r.grant_type === "refresh_token");
+  expect(refreshes.map((r) => r.status)).toEqual([200, 200]);
+  expect(await page.evaluate(() => window.fixture.user())).toMatchObject({ sub: "auth0|bob" });
+});
+
+test("the login page refuses a wrong password and the SDK gets no code", async ({ page }) => {
+  // Arrange
+  await openApp(page);
+  await page.evaluate(() => window.fixture.login());
+  await page.waitForURL(`${IDP}/u/login?**`);
+
+  // Act
+  await page.getByLabel("Email").fill("alice@example.com");
+  await page.getByLabel("Password").fill("wrong");
+  await page.getByRole("button", { name: "Continue" }).click();
+
+  // Assert
+  await expect(page.getByRole("alert")).toHaveText("Wrong email or password.");
+  expect(page.url()).toContain(`${IDP}/u/login`);
+});
+
+test("without a session, silent authentication fails fast with login_required", async ({ page }) => {
+  // Arrange
+  await openApp(page);
+
+  // Act
+  const started = Date.now();
+  const result = await page.evaluate(() => window.fixture.token());
+
+  // Assert: an error message from the iframe, not the SDK's timeout.
+  expect(result.error).toBe("login_required");
+  expect(Date.now() - started).toBeLessThan(5_000);
+});
