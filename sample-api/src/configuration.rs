@@ -10,6 +10,9 @@
 //! | `--allowed-origins` | `ALLOWED_ORIGINS` (comma-separated) | `allowed_origins` | `http://localhost:3000` |
 //! | `--jwks-uri` | `JWKS_URI` | `jwks_uri` | none: discovered |
 //! | `--leeway-secs` | `LEEWAY_SECS` | `leeway_secs` | `5` |
+//! | | | `jwks_ttl_secs` | `600` |
+//! | | | `jwks_cooldown_secs` | `30` |
+//! | | | `jwks_timeout_ms` | `5000` |
 //!
 //! The flag and env names are those of Auth0's Express quickstart. `ISSUER_BASE_URL` may omit
 //! the trailing slash of a bare origin (`http://localhost:4000` means the issuer
@@ -19,6 +22,8 @@ use std::{net::IpAddr, path::PathBuf, time::Duration};
 
 use serde::{Deserialize, Serialize};
 use url::Url;
+
+use crate::auth::JwksSettings;
 
 /// Everything the API needs to start.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,10 +43,17 @@ pub struct Settings {
     pub jwks_uri: Option<String>,
     /// Clock tolerance for `exp`/`nbf`/`iat`, in seconds.
     pub leeway_secs: u64,
+    /// How long a fetched JWKS counts as fresh, in seconds.
+    pub jwks_ttl_secs: u64,
+    /// Minimum time between two JWKS fetch attempts, in seconds.
+    pub jwks_cooldown_secs: u64,
+    /// Timeout of each discovery/JWKS request, in milliseconds.
+    pub jwks_timeout_ms: u64,
 }
 
 impl Default for Settings {
     fn default() -> Self {
+        let defaults = JwksSettings::default();
         Self {
             host: IpAddr::from([127, 0, 0, 1]),
             port: 3001,
@@ -50,6 +62,9 @@ impl Default for Settings {
             allowed_origins: vec!["http://localhost:3000".into()],
             jwks_uri: None,
             leeway_secs: crate::auth::DEFAULT_LEEWAY.as_secs(),
+            jwks_ttl_secs: defaults.ttl.as_secs(),
+            jwks_cooldown_secs: defaults.cooldown.as_secs(),
+            jwks_timeout_ms: defaults.fetch_timeout.as_millis() as u64,
         }
     }
 }
@@ -130,6 +145,16 @@ impl Settings {
                 })
             })
             .transpose()
+    }
+
+    /// The JWKS cache's tuning.
+    pub fn jwks_settings(&self) -> JwksSettings {
+        JwksSettings {
+            ttl: Duration::from_secs(self.jwks_ttl_secs),
+            cooldown: Duration::from_secs(self.jwks_cooldown_secs),
+            fetch_timeout: Duration::from_millis(self.jwks_timeout_ms),
+            ..JwksSettings::default()
+        }
     }
 
     /// The clock tolerance.

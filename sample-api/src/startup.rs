@@ -12,9 +12,7 @@ use tokio::net::TcpListener;
 use tower_http::{cors::CorsLayer, trace::TraceLayer};
 
 use crate::{
-    auth::{
-        AuthSettings, Clock, FetchError, JwksCache, JwksSettings, KeySource, SystemClock, Validator,
-    },
+    auth::{AuthSettings, Clock, FetchError, JwksCache, KeySource, SystemClock, Validator},
     configuration::{ConfigError, Settings},
     routes,
 };
@@ -44,7 +42,7 @@ impl AppState {
                 issuer: issuer.clone(),
             },
         };
-        let jwks = JwksCache::with_clock(source, JwksSettings::default(), clock);
+        let jwks = JwksCache::with_clock(source, settings.jwks_settings(), clock);
         let mut auth = AuthSettings::new(issuer, settings.audience.clone());
         auth.leeway = settings.leeway();
         let allowed_origins = settings
