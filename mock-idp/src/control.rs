@@ -1,0 +1,227 @@
+//! The control API under `/_mock/`: the test library's powers over HTTP, for tests written in
+//! any language. On by default; `--no-control-api` turns it off.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::config::User;
+use crate::error::OAuthError;
+use crate::faults::Fault;
+use crate::jwt::Claims;
+use crate::state::SharedIdp;
+use crate::token_builder::{Signing, TokenBuilder, TokenKind};
+
+pub(crate) fn router() -> Router<SharedIdp> {
+    Router::new()
+        .route("/tokens", post(mint))
+        .route("/keys/rotate", post(rotate))
+        .route("/keys/retire", post(retire))
+        .route("/clock", get(clock).post(move_clock))
+        .route(
+            "/faults",
+            get(list_faults).post(add_fault).delete(clear_faults),
+        )
+        .route("/requests", get(requests).delete(clear_requests))
+        .route("/users", get(users))
+        .route("/users/{email}", put(put_user).delete(delete_user))
+        .route("/reset", post(reset))
+}
+
+/// Turns a JSON extractor rejection into an OAuth-style 400 (not axum's plain-text 422).
+fn body<T>(payload: Result<Json<T>, JsonRejection>) -> Result<T, OAuthError> {
+    payload
+        .map(|Json(v)| v)
+        .map_err(|e| OAuthError::InvalidRequest(e.body_text()))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MintRequest {
+    #[serde(default)]
+    kind: TokenKind,
+    #[serde(default)]
+    claims: Claims,
+    #[serde(default)]
+    header: Claims,
+    #[serde(default)]
+    signing: Signing,
+}
+
+async fn mint(
+    State(idp): State<SharedIdp>,
+    payload: Result<Json<MintRequest>, JsonRejection>,
+) -> Result<Json<Value>, OAuthError> {
+    let request = body(payload)?;
+    let token = TokenBuilder::from_parts(
+        idp,
+        request.kind,
+        request.header,
+        request.claims,
+        request.signing,
+    )
+    .sign();
+    Ok(Json(json!({ "token": token })))
+}
+
+async fn rotate(State(idp): State<SharedIdp>) -> Result<Json<Value>, OAuthError> {
+    let kid = idp
+        .rotate_keys()
+        .map_err(|e| OAuthError::Internal(e.to_string()))?;
+    Ok(Json(json!({ "kid": kid, "jwks": idp.jwks() })))
+}
+
+async fn retire(State(idp): State<SharedIdp>) -> Result<Json<Value>, OAuthError> {
+    let retired = idp
+        .retire_keys()
+        .map_err(|e| OAuthError::Internal(e.to_string()))?;
+    Ok(Json(json!({ "retired": retired, "jwks": idp.jwks() })))
+}
+
+async fn clock(State(idp): State<SharedIdp>) -> Json<Value> {
+    Json(json!({ "now": idp.clock.now(), "frozen": idp.clock.is_frozen() }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClockChange {
+    advance_secs: Option<i64>,
+    set: Option<i64>,
+}
+
+async fn move_clock(
+    State(idp): State<SharedIdp>,
+    payload: Result<Json<ClockChange>, JsonRejection>,
+) -> Result<Json<Value>, OAuthError> {
+    match body(payload)? {
+        ClockChange {
+            advance_secs: Some(secs),
+            set: None,
+        } => idp.clock.advance_secs(secs),
+        ClockChange {
+            advance_secs: None,
+            set: Some(at),
+        } => idp.clock.set(at),
+        _ => {
+            return Err(OAuthError::InvalidRequest(
+                "Give exactly one of advance_secs or set".into(),
+            ));
+        }
+    }
+    Ok(clock(State(idp)).await)
+}
+
+async fn list_faults(State(idp): State<SharedIdp>) -> Json<Value> {
+    Json(json!({ "faults": idp.faults.list() }))
+}
+
+async fn add_fault(
+    State(idp): State<SharedIdp>,
+    payload: Result<Json<Fault>, JsonRejection>,
+) -> Result<Response, OAuthError> {
+    let fault = body(payload)?;
+    if fault.status.is_some_and(|s| !(100..=599).contains(&s)) {
+        return Err(OAuthError::InvalidRequest(
+            "status must be between 100 and 599".into(),
+        ));
+    }
+    if fault.times == Some(0) {
+        return Err(OAuthError::InvalidRequest(
+            "times must be at least 1".into(),
+        ));
+    }
+    idp.faults.install(fault.clone());
+    Ok((StatusCode::CREATED, Json(json!({ "fault": fault }))).into_response())
+}
+
+async fn clear_faults(State(idp): State<SharedIdp>) -> StatusCode {
+    idp.faults.clear();
+    StatusCode::NO_CONTENT
+}
+
+async fn requests(State(idp): State<SharedIdp>) -> Json<Value> {
+    Json(json!({ "requests": idp.journal.entries() }))
+}
+
+async fn clear_requests(State(idp): State<SharedIdp>) -> StatusCode {
+    idp.journal.clear();
+    StatusCode::NO_CONTENT
+}
+
+async fn users(State(idp): State<SharedIdp>) -> Json<Value> {
+    let tenant = idp.tenant();
+    let users: Vec<Value> = tenant
+        .users
+        .iter()
+        .map(|u| json!({ "user_id": u.sub(), "email": u.email, "name": u.display_name(), "blocked": u.blocked }))
+        .collect();
+    Json(json!({ "users": users }))
+}
+
+async fn put_user(
+    State(idp): State<SharedIdp>,
+    Path(email): Path<String>,
+    payload: Result<Json<Value>, JsonRejection>,
+) -> Result<Response, OAuthError> {
+    let mut fields = body(payload)?;
+    let Some(object) = fields.as_object_mut() else {
+        return Err(OAuthError::InvalidRequest(
+            "The body must be a JSON object".into(),
+        ));
+    };
+    match object.get("email").and_then(Value::as_str) {
+        Some(given) if !given.eq_ignore_ascii_case(&email) => {
+            return Err(OAuthError::InvalidRequest(
+                "The email in the body differs from the one in the path".into(),
+            ));
+        }
+        _ => {
+            object.insert("email".into(), email.clone().into());
+        }
+    }
+    let user: User = serde_json::from_value(fields)
+        .map_err(|e| OAuthError::InvalidRequest(format!("Invalid user: {e}")))?;
+    let created = idp.update_tenant(|tenant| {
+        let exists = tenant.user_by_login(&email).is_some();
+        tenant.upsert_user(user.clone());
+        !exists
+    });
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(json!({ "user_id": user.sub(), "email": user.email })),
+    )
+        .into_response())
+}
+
+async fn delete_user(
+    State(idp): State<SharedIdp>,
+    Path(email): Path<String>,
+) -> Result<StatusCode, OAuthError> {
+    let removed = idp.update_tenant(|tenant| {
+        let before = tenant.users.len();
+        tenant
+            .users
+            .retain(|u| !u.email.eq_ignore_ascii_case(&email));
+        before != tenant.users.len()
+    });
+    if removed {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(OAuthError::NotFound(format!("No user {email}")))
+    }
+}
+
+async fn reset(State(idp): State<SharedIdp>) -> StatusCode {
+    idp.reset();
+    StatusCode::NO_CONTENT
+}

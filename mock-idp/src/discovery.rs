@@ -1,0 +1,56 @@
+//! `GET /.well-known/openid-configuration`: what express-oauth2-jwt-bearer and every OIDC
+//! client read first. The `issuer` is the exact string tokens carry in `iss`.
+
+use axum::Json;
+use axum::extract::State;
+use serde_json::{Value, json};
+
+use crate::claims::OIDC_SCOPES;
+use crate::state::{Idp, SharedIdp};
+
+pub(crate) async fn discovery(State(idp): State<SharedIdp>) -> Json<Value> {
+    Json(document(&idp))
+}
+
+pub(crate) fn document(idp: &Idp) -> Value {
+    let tenant = idp.tenant();
+    let mut scopes: Vec<String> = OIDC_SCOPES.iter().map(|s| (*s).to_owned()).collect();
+    for api in &tenant.apis {
+        for permission in &api.permissions {
+            if !scopes.contains(permission) {
+                scopes.push(permission.clone());
+            }
+        }
+    }
+    let url = |path: &str| idp.public_url(path);
+    json!({
+        "issuer": idp.issuer,
+        "authorization_endpoint": url("authorize"),
+        "token_endpoint": url("oauth/token"),
+        "userinfo_endpoint": url("userinfo"),
+        "jwks_uri": url(".well-known/jwks.json"),
+        "end_session_endpoint": url("oidc/logout"),
+        "revocation_endpoint": url("oauth/revoke"),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query", "fragment", "form_post", "web_message"],
+        "grant_types_supported": [
+            "authorization_code",
+            "refresh_token",
+            "client_credentials",
+            "password",
+            "http://auth0.com/oauth/grant-type/password-realm"
+        ],
+        "subject_types_supported": ["public"],
+        "code_challenge_methods_supported": ["S256", "plain"],
+        "id_token_signing_alg_values_supported": ["HS256", "RS256", "PS256", "ES256"],
+        "token_endpoint_auth_methods_supported": ["none", "client_secret_post", "client_secret_basic"],
+        "revocation_endpoint_auth_methods_supported": ["none", "client_secret_post", "client_secret_basic"],
+        "request_parameter_supported": false,
+        "scopes_supported": scopes,
+        "claims_supported": [
+            "aud", "auth_time", "created_at", "email", "email_verified", "exp", "family_name",
+            "given_name", "iat", "identities", "iss", "name", "nickname", "phone_number",
+            "picture", "sub"
+        ],
+    })
+}

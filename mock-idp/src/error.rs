@@ -1,0 +1,135 @@
+//! OAuth errors as the endpoints answer them: `{"error","error_description"}` JSON with
+//! Auth0's status codes.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// An error from a JSON endpoint of the mock (token, userinfo, revoke, control API).
+#[derive(Debug, thiserror::Error)]
+pub enum OAuthError {
+    /// 400: a parameter is missing, repeated or malformed.
+    #[error("invalid_request: {0}")]
+    InvalidRequest(String),
+    /// 401: client authentication failed.
+    #[error("invalid_client: {0}")]
+    InvalidClient(String),
+    /// 403: the client may not use this grant.
+    #[error("unauthorized_client: {0}")]
+    UnauthorizedClient(String),
+    /// 403: the request is understood but refused (Auth0 uses it for audience problems).
+    #[error("access_denied: {0}")]
+    AccessDenied(String),
+    /// 403: the grant (password, code, refresh token) is invalid (Auth0 answers 403).
+    #[error("invalid_grant: {0}")]
+    InvalidGrant(String),
+    /// 401: Auth0's answer for a blocked user (`unauthorized`, "user is blocked").
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    /// 400: the grant type is not one the mock knows.
+    #[error("unsupported_grant_type: {0}")]
+    UnsupportedGrantType(String),
+    /// 400: a scope is not defined.
+    #[error("invalid_scope: {0}")]
+    InvalidScope(String),
+    /// 413: the body is over the limit.
+    #[error("request body too large")]
+    PayloadTooLarge,
+    /// 401 with `WWW-Authenticate`: a bearer token is missing or invalid (userinfo).
+    #[error("invalid_token: {0}")]
+    InvalidToken(String),
+    /// 404 from the control API.
+    #[error("not_found: {0}")]
+    NotFound(String),
+    /// Something broke inside the mock; never caused by what a client sent.
+    #[error("server_error: {0}")]
+    Internal(String),
+}
+
+impl OAuthError {
+    /// The HTTP status Auth0 answers with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::InvalidRequest(_) | Self::UnsupportedGrantType(_) | Self::InvalidScope(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            Self::InvalidClient(_) | Self::InvalidToken(_) | Self::Unauthorized(_) => {
+                StatusCode::UNAUTHORIZED
+            }
+            Self::UnauthorizedClient(_) | Self::AccessDenied(_) | Self::InvalidGrant(_) => {
+                StatusCode::FORBIDDEN
+            }
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The `error` code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidRequest(_) | Self::PayloadTooLarge => "invalid_request",
+            Self::InvalidClient(_) => "invalid_client",
+            Self::Unauthorized(_) => "unauthorized",
+            Self::UnauthorizedClient(_) => "unauthorized_client",
+            Self::AccessDenied(_) => "access_denied",
+            Self::InvalidGrant(_) => "invalid_grant",
+            Self::UnsupportedGrantType(_) => "unsupported_grant_type",
+            Self::InvalidScope(_) => "invalid_scope",
+            Self::InvalidToken(_) => "invalid_token",
+            Self::NotFound(_) => "not_found",
+            Self::Internal(_) => "server_error",
+        }
+    }
+
+    /// The `error_description`.
+    pub fn description(&self) -> String {
+        match self {
+            Self::PayloadTooLarge => "Request body too large".into(),
+            Self::InvalidRequest(d)
+            | Self::InvalidClient(d)
+            | Self::Unauthorized(d)
+            | Self::UnauthorizedClient(d)
+            | Self::AccessDenied(d)
+            | Self::InvalidGrant(d)
+            | Self::UnsupportedGrantType(d)
+            | Self::InvalidScope(d)
+            | Self::InvalidToken(d)
+            | Self::NotFound(d)
+            | Self::Internal(d) => d.clone(),
+        }
+    }
+}
+
+impl IntoResponse for OAuthError {
+    fn into_response(self) -> Response {
+        if let Self::Internal(detail) = &self {
+            tracing::error!(%detail, "internal error");
+        }
+        let body = json!({"error": self.code(), "error_description": self.description()});
+        let mut response = (self.status(), axum::Json(body)).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+        match &self {
+            Self::InvalidToken(description) => {
+                let value = format!(
+                    "Bearer realm=\"{}\", error=\"invalid_token\", error_description=\"{}\"",
+                    "mock-idp",
+                    description.replace(['"', '\\', '\r', '\n'], "'")
+                );
+                if let Ok(v) = HeaderValue::from_str(&value) {
+                    headers.insert(header::WWW_AUTHENTICATE, v);
+                }
+            }
+            Self::InvalidClient(_) => {
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Basic realm=\"mock-idp\""),
+                );
+            }
+            _ => {}
+        }
+        response
+    }
+}

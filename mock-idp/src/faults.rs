@@ -1,0 +1,118 @@
+//! Fault injection: make an endpoint fail or slow down, for the next N calls or until cleared.
+//!
+//! Faults apply before routing, so a faulted endpoint does no work (a faulted token request
+//! issues nothing). Delays are real time: they exist to exercise a client's timeouts.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use crate::journal::{Endpoint, Faulted};
+use crate::state::SharedIdp;
+
+/// One installed fault.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Fault {
+    /// The endpoint it applies to.
+    pub endpoint: Endpoint,
+    /// Answer with this status instead of handling the request. `None` only delays.
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// The body to answer with (default: an OAuth-style JSON error).
+    #[serde(default)]
+    pub body: Option<String>,
+    /// The content type of `body` (default `application/json`).
+    #[serde(default)]
+    pub content_type: Option<String>,
+    /// Wait this long before answering.
+    #[serde(default)]
+    pub delay_ms: Option<u64>,
+    /// How many requests it applies to; `None` is until cleared.
+    #[serde(default)]
+    pub times: Option<u32>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Faults {
+    installed: Mutex<Vec<Fault>>,
+}
+
+impl Faults {
+    pub(crate) fn install(&self, fault: Fault) {
+        self.installed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(fault);
+    }
+
+    pub(crate) fn clear(&self) {
+        self.installed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
+    pub(crate) fn list(&self) -> Vec<Fault> {
+        self.installed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Takes one use of the first fault for `endpoint`.
+    fn take(&self, endpoint: Endpoint) -> Option<Fault> {
+        let mut installed = self.installed.lock().unwrap_or_else(|e| e.into_inner());
+        let index = installed.iter().position(|f| f.endpoint == endpoint)?;
+        let fault = installed[index].clone();
+        if let Some(times) = &mut installed[index].times {
+            *times = times.saturating_sub(1);
+            if *times == 0 {
+                installed.remove(index);
+            }
+        }
+        Some(fault)
+    }
+}
+
+pub(crate) async fn inject(State(idp): State<SharedIdp>, request: Request, next: Next) -> Response {
+    let endpoint = Endpoint::of_path(request.uri().path());
+    if endpoint == Endpoint::Control {
+        return next.run(request).await;
+    }
+    let Some(fault) = idp.faults.take(endpoint) else {
+        return next.run(request).await;
+    };
+    if let Some(ms) = fault.delay_ms {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+    }
+    let mut response = match fault.status {
+        None => next.run(request).await,
+        Some(status) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            let body = fault.body.unwrap_or_else(|| {
+                serde_json::json!({
+                    "error": "temporarily_unavailable",
+                    "error_description": "Injected fault (mock-idp control API)",
+                })
+                .to_string()
+            });
+            let content_type = fault
+                .content_type
+                .unwrap_or_else(|| "application/json".into());
+            let mut response = (status, Body::from(body)).into_response();
+            if let Ok(v) = HeaderValue::from_str(&content_type) {
+                response.headers_mut().insert(header::CONTENT_TYPE, v);
+            }
+            response
+        }
+    };
+    response.extensions_mut().insert(Faulted);
+    response
+}

@@ -1,0 +1,170 @@
+//! The request journal: what reached the mock, for tests to assert on
+//! (`idp.received_requests()`, `GET /_mock/requests`).
+//!
+//! Only what is safe to print is kept: method, path, endpoint, status, grant type, client id.
+//! Never bodies, query strings or headers, which carry passwords, codes and tokens.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use serde::Serialize;
+
+use crate::state::SharedIdp;
+
+/// Which endpoint of the mock a request was for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Endpoint {
+    /// `GET /.well-known/openid-configuration`
+    Discovery,
+    /// `GET /.well-known/jwks.json`
+    Jwks,
+    /// `GET /authorize`
+    Authorize,
+    /// The login page (`/u/login`).
+    Login,
+    /// `POST /oauth/token`
+    Token,
+    /// `GET`/`POST /userinfo`
+    Userinfo,
+    /// `GET /v2/logout`, `GET /oidc/logout`
+    Logout,
+    /// `POST /oauth/revoke`
+    Revoke,
+    /// `GET /health`
+    Health,
+    /// `/_mock/*`
+    Control,
+    /// Anything else.
+    Other,
+}
+
+impl Endpoint {
+    /// The endpoint a path belongs to.
+    pub fn of_path(path: &str) -> Self {
+        match path {
+            "/.well-known/openid-configuration" => Self::Discovery,
+            "/.well-known/jwks.json" => Self::Jwks,
+            "/authorize" => Self::Authorize,
+            "/u/login" | "/login" | "/u/consent" => Self::Login,
+            "/oauth/token" => Self::Token,
+            "/userinfo" => Self::Userinfo,
+            "/v2/logout" | "/oidc/logout" => Self::Logout,
+            "/oauth/revoke" => Self::Revoke,
+            "/health" => Self::Health,
+            p if p.starts_with("/_mock/") || p == "/_mock" => Self::Control,
+            _ => Self::Other,
+        }
+    }
+}
+
+/// One request the mock received.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct RecordedRequest {
+    /// 1-based arrival order.
+    pub seq: u64,
+    /// HTTP method.
+    pub method: String,
+    /// Path, without the query string.
+    pub path: String,
+    /// The endpoint it was for.
+    pub endpoint: Endpoint,
+    /// The status the mock answered with.
+    pub status: u16,
+    /// The mock clock when it arrived (Unix seconds).
+    pub at: i64,
+    /// `grant_type`, for token requests.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grant_type: Option<String>,
+    /// The client, when the endpoint knows it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// Whether the answer came from an injected fault.
+    pub faulted: bool,
+}
+
+/// What a handler tells the journal about a request (a response extension).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct JournalNote {
+    pub(crate) grant_type: Option<String>,
+    pub(crate) client_id: Option<String>,
+}
+
+/// Marks a response produced by fault injection.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Faulted;
+
+#[derive(Debug)]
+pub(crate) struct Journal {
+    capacity: usize,
+    inner: Mutex<JournalInner>,
+}
+
+#[derive(Debug, Default)]
+struct JournalInner {
+    next_seq: u64,
+    entries: VecDeque<RecordedRequest>,
+}
+
+impl Journal {
+    /// Keeps the last `capacity` requests, so a load test does not grow memory without bound.
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self {
+            capacity,
+            inner: Mutex::new(JournalInner::default()),
+        }
+    }
+
+    fn push(&self, mut entry: RecordedRequest) {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        inner.next_seq += 1;
+        entry.seq = inner.next_seq;
+        if inner.entries.len() == self.capacity {
+            inner.entries.pop_front();
+        }
+        if self.capacity > 0 {
+            inner.entries.push_back(entry);
+        }
+    }
+
+    pub(crate) fn entries(&self) -> Vec<RecordedRequest> {
+        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        inner.entries.iter().cloned().collect()
+    }
+
+    pub(crate) fn clear(&self) {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        *inner = JournalInner::default();
+    }
+}
+
+pub(crate) async fn record(State(idp): State<SharedIdp>, request: Request, next: Next) -> Response {
+    let method = request.method().to_string();
+    let path = request.uri().path().to_owned();
+    let at = idp.clock.now();
+    let response = next.run(request).await;
+    let note = response
+        .extensions()
+        .get::<JournalNote>()
+        .cloned()
+        .unwrap_or_default();
+    let endpoint = Endpoint::of_path(&path);
+    // Reading the journal must not fill it.
+    if !(endpoint == Endpoint::Control && path == "/_mock/requests") {
+        idp.journal.push(RecordedRequest {
+            seq: 0,
+            method,
+            path,
+            endpoint,
+            status: response.status().as_u16(),
+            at,
+            grant_type: note.grant_type,
+            client_id: note.client_id,
+            faulted: response.extensions().get::<Faulted>().is_some(),
+        });
+    }
+    response
+}

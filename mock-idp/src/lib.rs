@@ -1,0 +1,121 @@
+//! # mock-idp
+//!
+//! A local, Auth0-compatible identity provider for tests and offline development. The real
+//! Auth0 SDKs (`@auth0/auth0-spa-js`, `@auth0/auth0-react`, `express-oauth2-jwt-bearer`,
+//! `jwks-rsa`) and standards-following OIDC clients work against it unchanged: Auth0's paths,
+//! an issuer with its trailing slash, Auth0-shaped tokens (`permissions`, `gty`, `azp`,
+//! namespaced custom claims) and Auth0's error bodies.
+//!
+//! It runs as a binary (`mock-idp`, with an embedded default tenant) and, in tests, in
+//! process, the way `wiremock` does.
+//!
+//! ## Getting started
+//!
+//! ```
+//! # #[tokio::main] async fn main() {
+//! use mock_idp::MockIdp;
+//!
+//! // Arrange: an IdP on an ephemeral port with the default tenant.
+//! let idp = MockIdp::start().await;
+//!
+//! // Act: mint a token directly...
+//! let token = idp.token().subject("auth0|alice").audience("https://sample-api").scope("read:messages").sign();
+//!
+//! // ...or get one the way an application would.
+//! let response: serde_json::Value = reqwest::Client::new()
+//!     .post(idp.url("/oauth/token"))
+//!     .form(&[
+//!         ("grant_type", "client_credentials"),
+//!         ("client_id", "sample-m2m"),
+//!         ("client_secret", "sample-m2m-secret"),
+//!         ("audience", "https://sample-api"),
+//!     ])
+//!     .send().await.unwrap()
+//!     .json().await.unwrap();
+//!
+//! // Assert
+//! assert_eq!(token.split('.').count(), 3);
+//! assert_eq!(response["token_type"], "Bearer");
+//! # }
+//! ```
+//!
+//! Point the code under test at [`MockIdp::issuer`] (discovery) or [`MockIdp::jwks_uri`].
+//!
+//! ## The default tenant
+//!
+//! | kind | value |
+//! |---|---|
+//! | API | `https://sample-api`, permission `read:messages`, RBAC on, `permissions` claim on |
+//! | SPA client | `sample-spa`, public; callbacks `http://localhost:3000` and any `http://localhost:<port>` |
+//! | M2M client | `sample-m2m` / `sample-m2m-secret`, granted `https://sample-api` `read:messages` |
+//! | users | `alice@example.com` (has `read:messages`), `bob@example.com` (none); password `password` |
+//!
+//! Change it with [`MockIdpBuilder::user`], [`MockIdpBuilder::client`],
+//! [`MockIdpBuilder::api`], or a whole [`TenantConfig`] (the same types the binary reads
+//! from TOML).
+//!
+//! ## Negative tests
+//!
+//! [`TokenBuilder`] mints deliberately bad tokens: [`expired`](TokenBuilder::expired),
+//! [`not_before_in`](TokenBuilder::not_before_in), another [`issuer`](TokenBuilder::issuer)
+//! or [`audience`](TokenBuilder::audience), [`unknown_kid`](TokenBuilder::unknown_kid),
+//! [`alg_none`](TokenBuilder::alg_none),
+//! [`hs256_with_public_key`](TokenBuilder::hs256_with_public_key),
+//! [`signed_by_foreign_key`](TokenBuilder::signed_by_foreign_key), any claim or header.
+//! [`MockIdp::rotate_keys`] and [`MockIdp::clock`] move keys and time;
+//! [`MockIdp::fail_next`] and [`MockIdp::fault`] make endpoints fail or slow down;
+//! [`MockIdp::received_requests`] shows what was asked.
+//!
+//! ## Determinism
+//!
+//! [`MockIdpBuilder::deterministic`] uses the embedded keys, freezes the clock at
+//! [`DETERMINISTIC_EPOCH`] and numbers ids sequentially, so the same requests give
+//! byte-identical tokens (RS256) for `insta` snapshots. Pin the issuer as well, since the
+//! ephemeral port changes between runs.
+//!
+//! ## Standalone
+//!
+//! `cargo run --release -p mock-idp` serves the default tenant on `http://localhost:4000/`,
+//! with the same engine ([`Server`]) and an HTTP control API under `/_mock/` for tests in
+//! other languages (see the README).
+//!
+//! ## Prior art
+//!
+//! navikt/mock-oauth2-server (JVM), axa-group/oauth2-mock-server (Node),
+//! Soluto/oidc-server-mock (.NET), primait/localauth0 (Rust, Docker), and wiremock, whose
+//! shape this API follows.
+
+mod authorize;
+mod claims;
+mod clock;
+mod config;
+mod control;
+mod discovery;
+mod error;
+mod faults;
+mod ids;
+mod journal;
+mod jwks;
+mod jwt;
+mod keys;
+mod mock;
+mod server;
+mod state;
+mod token;
+mod token_builder;
+mod userinfo;
+
+pub use clock::{Clock, DETERMINISTIC_EPOCH};
+pub use config::{
+    Api, AppType, Client, ClientGrant, ConfigError, DEFAULT_CONNECTION, Role, ServerConfig,
+    TenantConfig, TokenLifetimes, User,
+};
+pub use error::OAuthError;
+pub use faults::Fault;
+pub use journal::{Endpoint, RecordedRequest};
+pub use keys::{Algorithm, KeyError};
+pub use mock::{FaultBuilder, MockIdp, MockIdpBuilder};
+pub use server::{Server, paths};
+pub use state::{IdpConfig, StartError};
+pub use token_builder::{Signing, TokenBuilder, TokenKind};
+pub mod cli;

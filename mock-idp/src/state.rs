@@ -1,0 +1,291 @@
+//! The engine's state: one [`Idp`] per mock, shared by every handler and by the Rust test API.
+//!
+//! Locks are `std::sync` and never held across an `.await`, so the test API can read and
+//! change state synchronously (`idp.rotate_keys()` is not async).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+
+use crate::clock::{Clock, DETERMINISTIC_EPOCH};
+use crate::config::TenantConfig;
+use crate::faults::Faults;
+use crate::ids::IdGenerator;
+use crate::journal::Journal;
+use crate::keys::{KeyError, KeyRing, KeySource, SigningKey};
+
+pub(crate) type SharedIdp = Arc<Idp>;
+
+/// How to build an engine: the tenant plus how the mock runs.
+///
+/// ```
+/// let config = mock_idp::IdpConfig::default().deterministic(true);
+/// assert!(config.deterministic);
+/// ```
+#[derive(Clone, Debug)]
+pub struct IdpConfig {
+    /// APIs, clients, users, lifetimes, signing algorithm.
+    pub tenant: TenantConfig,
+    /// The public issuer, when it differs from `http://localhost:<port>/`. `{port}` in it is
+    /// replaced by the bound port.
+    pub issuer: Option<String>,
+    /// Embedded keys, frozen clock, sequential ids.
+    pub deterministic: bool,
+    /// Generate a new key instead of using the embedded development key.
+    pub fresh_keys: bool,
+    /// Persist keys in this file (created on first run).
+    pub keys_file: Option<PathBuf>,
+    /// Serve `/_mock/*`.
+    pub control_api: bool,
+    /// How many requests the journal keeps.
+    pub journal_capacity: usize,
+}
+
+impl Default for IdpConfig {
+    fn default() -> Self {
+        Self {
+            tenant: TenantConfig::default(),
+            issuer: None,
+            deterministic: false,
+            fresh_keys: false,
+            keys_file: None,
+            control_api: true,
+            journal_capacity: 1_000,
+        }
+    }
+}
+
+impl IdpConfig {
+    /// Sets deterministic mode.
+    pub fn deterministic(mut self, on: bool) -> Self {
+        self.deterministic = on;
+        self
+    }
+
+    /// Sets the public issuer URL.
+    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuer = Some(issuer.into());
+        self
+    }
+
+    pub(crate) fn key_source(&self) -> KeySource {
+        match (&self.keys_file, self.fresh_keys && !self.deterministic) {
+            (Some(path), _) => KeySource::File(path.clone()),
+            (None, true) => KeySource::Fresh,
+            (None, false) => KeySource::Embedded,
+        }
+    }
+}
+
+/// Normalises an issuer to Auth0's form: scheme, host, optional port and path, one trailing
+/// slash. The SDKs compare `iss` byte for byte with `${domain}/`.
+pub(crate) fn normalise_issuer(issuer: &str) -> Result<String, String> {
+    let parsed = url::Url::parse(issuer).map_err(|e| format!("invalid issuer {issuer:?}: {e}"))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+        return Err(format!(
+            "invalid issuer {issuer:?}: expected an http(s) URL"
+        ));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(format!(
+            "invalid issuer {issuer:?}: no query or fragment allowed"
+        ));
+    }
+    let mut s = parsed.to_string();
+    while s.ends_with("//") {
+        s.pop();
+    }
+    if !s.ends_with('/') {
+        s.push('/');
+    }
+    Ok(s)
+}
+
+/// A refresh token's grant.
+#[derive(Clone, Debug)]
+pub(crate) struct RefreshGrant {
+    pub(crate) client_id: String,
+    pub(crate) sub: String,
+    pub(crate) audience: Option<String>,
+    pub(crate) scope: Vec<String>,
+    /// All tokens rotated from one original share a family; reuse revokes the family.
+    pub(crate) family: String,
+    pub(crate) expires_at: i64,
+    /// Set once the token has been exchanged (rotated away).
+    pub(crate) used: bool,
+    pub(crate) auth_time: Option<i64>,
+    pub(crate) sid: Option<String>,
+}
+
+/// Refresh tokens and revoked families. Issue-time state for the browser flows (codes,
+/// sessions) lives beside it.
+#[derive(Debug, Default)]
+pub(crate) struct Grants {
+    pub(crate) refresh: Mutex<HashMap<String, RefreshGrant>>,
+}
+
+impl Grants {
+    pub(crate) fn clear(&self) {
+        self.refresh
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+}
+
+/// One mock identity provider.
+#[derive(Debug)]
+pub struct Idp {
+    pub(crate) issuer: String,
+    pub(crate) control_api: bool,
+    initial_tenant: TenantConfig,
+    tenant: RwLock<Arc<TenantConfig>>,
+    initial_keys: KeyRing,
+    keys: RwLock<KeyRing>,
+    pub(crate) clock: Clock,
+    pub(crate) ids: IdGenerator,
+    pub(crate) journal: Journal,
+    pub(crate) faults: Faults,
+    pub(crate) grants: Grants,
+}
+
+/// Why a mock could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The configuration is inconsistent.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// The signing keys could not be loaded or made.
+    #[error(transparent)]
+    Keys(#[from] KeyError),
+    /// The issuer URL is not usable.
+    #[error("{0}")]
+    Issuer(String),
+    /// Binding the listener failed.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+impl Idp {
+    pub(crate) fn new(config: &IdpConfig, port: u16) -> Result<Self, StartError> {
+        config.tenant.validate()?;
+        let issuer = match &config.issuer {
+            Some(issuer) => normalise_issuer(&issuer.replace("{port}", &port.to_string()))
+                .map_err(StartError::Issuer)?,
+            None => format!("http://localhost:{port}/"),
+        };
+        let keys = KeyRing::new(config.tenant.signing_alg, config.key_source())?;
+        Ok(Self {
+            issuer,
+            control_api: config.control_api,
+            initial_tenant: config.tenant.clone(),
+            tenant: RwLock::new(Arc::new(config.tenant.clone())),
+            initial_keys: keys.clone(),
+            keys: RwLock::new(keys),
+            clock: if config.deterministic {
+                Clock::frozen_at(DETERMINISTIC_EPOCH)
+            } else {
+                Clock::system()
+            },
+            ids: if config.deterministic {
+                IdGenerator::sequential()
+            } else {
+                IdGenerator::random()
+            },
+            journal: Journal::new(config.journal_capacity),
+            faults: Faults::default(),
+            grants: Grants::default(),
+        })
+    }
+
+    /// A snapshot of the tenant; cheap (an `Arc` clone), and never blocks writers for long.
+    pub(crate) fn tenant(&self) -> Arc<TenantConfig> {
+        Arc::clone(&self.tenant.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    pub(crate) fn update_tenant<R>(&self, change: impl FnOnce(&mut TenantConfig) -> R) -> R {
+        let mut guard = self.tenant.write().unwrap_or_else(|e| e.into_inner());
+        let mut tenant = (**guard).clone();
+        let out = change(&mut tenant);
+        *guard = Arc::new(tenant);
+        out
+    }
+
+    pub(crate) fn active_key(&self) -> Arc<SigningKey> {
+        self.keys.read().unwrap_or_else(|e| e.into_inner()).active()
+    }
+
+    pub(crate) fn published_keys(&self) -> Vec<Arc<SigningKey>> {
+        self.keys
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .keys()
+            .to_vec()
+    }
+
+    pub(crate) fn jwks(&self) -> serde_json::Value {
+        self.keys.read().unwrap_or_else(|e| e.into_inner()).jwks()
+    }
+
+    pub(crate) fn rotate_keys(&self) -> Result<String, KeyError> {
+        let mut keys = self.keys.write().unwrap_or_else(|e| e.into_inner());
+        Ok(keys.rotate()?.kid().to_owned())
+    }
+
+    pub(crate) fn retire_keys(&self) -> Result<usize, KeyError> {
+        self.keys
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .retire_old()
+    }
+
+    /// Back to how the mock started: tenant, keys, clock, ids, journal, faults, grants.
+    pub(crate) fn reset(&self) {
+        *self.tenant.write().unwrap_or_else(|e| e.into_inner()) =
+            Arc::new(self.initial_tenant.clone());
+        *self.keys.write().unwrap_or_else(|e| e.into_inner()) = self.initial_keys.clone();
+        self.clock.reset();
+        self.ids.reset();
+        self.journal.clear();
+        self.faults.clear();
+        self.grants.clear();
+    }
+
+    /// `<issuer>userinfo`: the second audience of tokens that ask for `openid`.
+    pub(crate) fn userinfo_audience(&self) -> String {
+        format!("{}userinfo", self.issuer)
+    }
+
+    /// An absolute URL at the issuer's origin (and path, if the issuer has one).
+    pub(crate) fn public_url(&self, path: &str) -> String {
+        format!("{}{}", self.issuer, path.trim_start_matches('/'))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issuers_get_exactly_one_trailing_slash() {
+        assert_eq!(
+            normalise_issuer("http://localhost:4000").unwrap(),
+            "http://localhost:4000/"
+        );
+        assert_eq!(
+            normalise_issuer("http://localhost:4000/").unwrap(),
+            "http://localhost:4000/"
+        );
+        assert_eq!(
+            normalise_issuer("https://idp.test/t1").unwrap(),
+            "https://idp.test/t1/"
+        );
+        assert!(normalise_issuer("localhost:4000").is_err());
+        assert!(normalise_issuer("http://idp.test/?x=1").is_err());
+    }
+}

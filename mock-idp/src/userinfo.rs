@@ -1,0 +1,73 @@
+//! `GET`/`POST /userinfo`: the profile behind an access token that was issued with `openid`
+//! (its `aud` includes `<issuer>userinfo`, as on Auth0).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+use crate::claims::{profile_claims, split_scope};
+use crate::error::OAuthError;
+use crate::jwt;
+use crate::state::SharedIdp;
+
+pub(crate) async fn userinfo(State(idp): State<SharedIdp>, headers: HeaderMap) -> Response {
+    match lookup(&idp, &headers) {
+        Ok(profile) => Json(profile).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+fn lookup(idp: &crate::state::Idp, headers: &HeaderMap) -> Result<Value, OAuthError> {
+    let mut values = headers.get_all(header::AUTHORIZATION).iter();
+    let (Some(value), None) = (values.next(), values.next()) else {
+        return Err(OAuthError::InvalidToken("Missing bearer token".into()));
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| OAuthError::InvalidToken("Malformed Authorization header".into()))?;
+    let token = match value.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
+        _ => return Err(OAuthError::InvalidToken("Missing bearer token".into())),
+    };
+    let claims = jwt::verify(token, &idp.published_keys())
+        .map_err(|reason| OAuthError::InvalidToken(reason.into()))?;
+    if claims.get("iss").and_then(Value::as_str) != Some(idp.issuer.as_str()) {
+        return Err(OAuthError::InvalidToken("Unexpected issuer".into()));
+    }
+    let expired = claims
+        .get("exp")
+        .and_then(Value::as_i64)
+        .is_none_or(|exp| exp <= idp.clock.now());
+    if expired {
+        return Err(OAuthError::InvalidToken("Token expired".into()));
+    }
+    let userinfo_aud = idp.userinfo_audience();
+    let for_userinfo = match claims.get("aud") {
+        Some(Value::String(aud)) => aud == &userinfo_aud,
+        Some(Value::Array(auds)) => auds.iter().any(|a| a.as_str() == Some(&userinfo_aud)),
+        _ => false,
+    };
+    if !for_userinfo {
+        return Err(OAuthError::InvalidToken(
+            "The token's audience does not include the userinfo endpoint (ask for the openid scope)"
+                .into(),
+        ));
+    }
+    let sub = claims
+        .get("sub")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let tenant = idp.tenant();
+    let user = tenant
+        .user_by_sub(sub)
+        .ok_or_else(|| OAuthError::InvalidToken("The user no longer exists".into()))?;
+    let scope = split_scope(claims.get("scope").and_then(Value::as_str));
+    let mut profile = profile_claims(idp, user, &scope);
+    profile.insert("sub".into(), user.sub().into());
+    for (name, value) in &user.claims {
+        profile.insert(name.clone(), value.clone());
+    }
+    Ok(Value::Object(profile))
+}
