@@ -8,6 +8,7 @@ use std::{
 
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use jsonwebtoken::{Algorithm, EncodingKey};
+use mock_idp::{Endpoint, MockIdp};
 use sample_api::{
     auth::ManualClock,
     configuration::Settings,
@@ -268,6 +269,55 @@ impl TestApi {
 
     pub fn jwks_fetch_attempts(&self) -> u64 {
         self.state.validator.jwks().fetch_attempts()
+    }
+}
+
+/// The API pointed at an in-process `MockIdp` (the default tenant).
+pub struct TestApp {
+    pub idp: MockIdp,
+    pub api: TestApi,
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = TestApi;
+    fn deref(&self) -> &TestApi {
+        &self.api
+    }
+}
+
+/// Starts `MockIdp` first, then the API on port 0 with `idp.issuer()` as its issuer.
+pub async fn spawn_app() -> TestApp {
+    let idp = MockIdp::start().await;
+    let api = spawn_api(settings_for(idp.issuer())).await;
+    TestApp { idp, api }
+}
+
+impl TestApp {
+    /// How many JWKS requests the mock has received.
+    pub fn jwks_requests(&self) -> usize {
+        self.idp
+            .received_requests()
+            .iter()
+            .filter(|r| r.endpoint == Endpoint::Jwks)
+            .count()
+    }
+
+    /// A real access token from the mock's `/oauth/token`, for this form.
+    pub async fn token_from_idp(&self, form: &[(&str, &str)]) -> String {
+        let response: Value = self
+            .client
+            .post(self.idp.url("/oauth/token"))
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        response["access_token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no access token: {response}"))
+            .to_owned()
     }
 }
 

@@ -3,4 +3,7 @@ mod crafted_tokens;
 mod error_snapshots;
 mod fuzz;
 mod helpers;
+mod idp_attacks;
 mod jwks_failures;
+mod key_rotation;
+mod protected_routes;
