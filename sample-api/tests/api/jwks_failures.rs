@@ -406,3 +406,26 @@ where
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
+
+#[tokio::test]
+async fn ignores_jwks_entries_whose_algorithm_use_or_type_do_not_match() {
+    // Arrange: "k1" is published, but as an RS512 key, an encryption key, or an EC key
+    for (field, value) in [
+        ("alg", json!("RS512")),
+        ("use", json!("enc")),
+        ("kty", json!("EC")),
+    ] {
+        let idp = FakeIdp::without_jwks().await;
+        let mut k1 = TestKey::K1.jwk("k1");
+        k1[field] = value.clone();
+        let body = json!({"keys": [k1, TestKey::K2.jwk("k2")]});
+        mount_jwks(&idp, ResponseTemplate::new(200).set_body_json(body)).await;
+        let api = spawn_api(settings_for(&idp.issuer)).await;
+
+        // Act
+        let response = api.get_with_token("/api/private", &idp.token()).await;
+
+        // Assert
+        assert_invalid_token(response, "unknown signing key").await;
+    }
+}

@@ -6,4 +6,5 @@ mod helpers;
 mod idp_attacks;
 mod jwks_failures;
 mod key_rotation;
+mod logging;
 mod protected_routes;
