@@ -209,7 +209,9 @@ impl JwksCache {
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("sample-api/", env!("CARGO_PKG_VERSION")))
             .build()
-            .unwrap_or_default();
+            // Fails only if the TLS backend cannot initialise; falling back to a client
+            // without these timeouts would be worse than stopping.
+            .expect("cannot build the JWKS HTTP client");
         Self {
             inner: Arc::new(Inner {
                 source,
