@@ -85,6 +85,8 @@
 //! Soluto/oidc-server-mock (.NET), primait/localauth0 (Rust, Docker), and wiremock, whose
 //! shape this API follows.
 
+#![warn(missing_docs)]
+
 mod authorize;
 mod claims;
 mod clock;

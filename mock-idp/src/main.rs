@@ -35,7 +35,11 @@ async fn main() {
         config.control_api,
     );
     // The one line on stdout: scripts wait for it.
-    println!("mock-idp ready: issuer {}", server.issuer());
+    println!(
+        "mock-idp ready: issuer {} listening {}",
+        server.issuer(),
+        server.local_addr()
+    );
     if let Err(e) = server.run(shutdown_signal()).await {
         eprintln!("mock-idp: {e}");
         std::process::exit(1);

@@ -396,7 +396,9 @@ fn refresh_token(
     let invalid = || OAuthError::InvalidGrant(INVALID_REFRESH_TOKEN.into());
     let now = idp.clock.now();
     // Check and mark as used under one lock, so two concurrent uses cannot both succeed.
-    let grant = {
+    // Everything that can refuse the request is checked before the token is spent: a bad
+    // request changes nothing.
+    let (grant, scope) = {
         let mut store = idp.grants.refresh.lock().unwrap_or_else(|e| e.into_inner());
         let grant = store.get(presented).cloned().ok_or_else(invalid)?;
         if grant.client_id != client.client_id || grant.expires_at <= now {
@@ -407,10 +409,11 @@ fn refresh_token(
             store.retain(|_, g| g.family != grant.family);
             return Err(invalid());
         }
+        let scope = narrowed_scope(&grant.scope, params.get("scope"))?;
         if let Some(g) = store.get_mut(presented) {
             g.used = true;
         }
-        grant
+        (grant, scope)
     };
     let user = tenant.user_by_sub(&grant.sub).ok_or_else(invalid)?;
     if user.blocked {
@@ -419,23 +422,6 @@ fn refresh_token(
     let api = match &grant.audience {
         Some(aud) => Some(tenant.api(aud).ok_or_else(invalid)?),
         None => None,
-    };
-    let scope = match params.get("scope") {
-        None => grant.scope.clone(),
-        Some(asked) => {
-            let asked = split_scope(Some(asked));
-            if let Some(extra) = asked.iter().find(|s| !grant.scope.contains(s)) {
-                return Err(OAuthError::InvalidScope(format!(
-                    "Scope '{extra}' was not granted to this refresh token"
-                )));
-            }
-            // Keep offline_access so the rotated refresh token is still issued.
-            let mut asked = asked;
-            if !asked.iter().any(|s| s == "offline_access") {
-                asked.push("offline_access".into());
-            }
-            asked
-        }
     };
     Ok(issue_for_user(
         idp,
@@ -452,6 +438,24 @@ fn refresh_token(
             refresh_family: Some(grant.family.clone()),
         },
     ))
+}
+
+/// A refresh may ask for fewer scopes than granted, never more. `offline_access` stays so the
+/// rotated refresh token is still issued.
+fn narrowed_scope(granted: &[String], asked: Option<&str>) -> Result<Vec<String>, OAuthError> {
+    let Some(asked) = asked else {
+        return Ok(granted.to_vec());
+    };
+    let mut asked = split_scope(Some(asked));
+    if let Some(extra) = asked.iter().find(|s| !granted.contains(s)) {
+        return Err(OAuthError::InvalidScope(format!(
+            "Scope '{extra}' was not granted to this refresh token"
+        )));
+    }
+    if !asked.iter().any(|s| s == "offline_access") {
+        asked.push("offline_access".into());
+    }
+    Ok(asked)
 }
 
 /// `POST /oauth/revoke` (RFC 7009): revokes a refresh token and its family. Answers 200 for

@@ -1,1 +1,152 @@
-fn main() {}
+//! `cargo xtask <command>`: the project's two entry points, in Rust so they run the same on
+//! every machine that has cargo and Node.
+//!
+//! - `cargo xtask test`: every test — Rust (unit, integration, doc), the SPA's lint and unit
+//!   tests, and the Playwright browser suites.
+//! - `cargo xtask demo`: the demo stack (see `demo.rs`).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+mod demo;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = workspace_root();
+    let result = match args.first().map(String::as_str) {
+        Some("test") => test(&root),
+        Some("demo") => demo::demo(&root),
+        _ => {
+            eprintln!("usage: cargo xtask <test|demo>");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+/// One step of the test run.
+struct Step {
+    name: &'static str,
+    dir: PathBuf,
+    program: &'static str,
+    args: Vec<&'static str>,
+    env: Vec<(&'static str, String)>,
+}
+
+fn test(root: &Path) -> Result<(), String> {
+    let mut steps = vec![Step {
+        name: "Rust tests (unit, integration, doc)",
+        dir: root.to_path_buf(),
+        program: "cargo",
+        args: vec!["test", "--workspace", "--locked"],
+        env: vec![],
+    }];
+    let spa = root.join("sample-spa");
+    steps.extend(npm_install(&spa, "sample-spa: npm ci"));
+    steps.push(Step {
+        name: "sample-spa: lint",
+        dir: spa.clone(),
+        program: "npm",
+        args: vec!["run", "lint"],
+        env: vec![],
+    });
+    steps.push(Step {
+        name: "sample-spa: unit tests",
+        dir: spa,
+        program: "npm",
+        args: vec!["test"],
+        env: vec![],
+    });
+    let started = Instant::now();
+    let mut results = Vec::new();
+    for step in steps {
+        eprintln!("\n==> {}", step.name);
+        let t = Instant::now();
+        let status = Command::new(step.program)
+            .args(&step.args)
+            .current_dir(&step.dir)
+            .envs(step.env.iter().map(|(k, v)| (*k, v.as_str())))
+            .status()
+            .map_err(|e| format!("cannot run {}: {e}", step.program))?;
+        results.push((step.name, status.success(), t.elapsed().as_secs()));
+        if !status.success() {
+            break;
+        }
+    }
+    eprintln!("\n==> Summary ({} s)", started.elapsed().as_secs());
+    for (name, ok, secs) in &results {
+        eprintln!("  {} {name} ({secs} s)", if *ok { "ok  " } else { "FAIL" });
+    }
+    let failed = results.iter().filter(|(_, ok, _)| !ok).count();
+    let passed = results.len() - failed;
+    println!("xtask: {passed} passed, {failed} failed");
+    if failed == 0 {
+        Ok(())
+    } else {
+        Err("a test step failed".into())
+    }
+}
+
+fn modified(path: &Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// `node_modules` is missing or older than the lockfile.
+pub(crate) fn needs_npm_ci(dir: &Path) -> bool {
+    let lock = modified(&dir.join("package-lock.json"));
+    let installed = modified(&dir.join("node_modules/.package-lock.json"));
+    !matches!((lock, installed), (Some(l), Some(i)) if i >= l)
+}
+
+/// Any file under `src/` (or the Vite config / index.html) is newer than the built bundle.
+pub(crate) fn newer_sources(spa: &Path) -> bool {
+    let Some(built) = modified(&spa.join("dist/index.html")) else {
+        return true;
+    };
+    fn newest(dir: &Path) -> Option<std::time::SystemTime> {
+        let mut best = modified(dir);
+        for entry in std::fs::read_dir(dir).ok()?.flatten() {
+            let path = entry.path();
+            let t = if path.is_dir() {
+                newest(&path)
+            } else {
+                modified(&path)
+            };
+            best = best.max(t);
+        }
+        best
+    }
+    [
+        newest(&spa.join("src")),
+        modified(&spa.join("index.html")),
+        modified(&spa.join("vite.config.ts")),
+    ]
+    .into_iter()
+    .flatten()
+    .any(|t| t > built)
+}
+
+/// `npm ci` when `node_modules` is missing or older than the lockfile.
+fn npm_install(dir: &Path, name: &'static str) -> Option<Step> {
+    needs_npm_ci(dir).then(|| Step {
+        name,
+        dir: dir.to_path_buf(),
+        program: "npm",
+        args: vec!["ci", "--no-audit", "--no-fund"],
+        env: vec![("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1".into())],
+    })
+}

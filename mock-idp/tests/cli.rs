@@ -1,0 +1,175 @@
+//! The `mock-idp` binary: starts with no configuration, prints one ready line, honours its
+//! flags and config file, and stops cleanly on SIGTERM.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+struct Running {
+    child: Child,
+    issuer: String,
+    address: String,
+}
+
+/// `mock-idp ready: issuer <issuer> listening <address>`
+fn parse_ready(line: &str) -> (String, String) {
+    let rest = line
+        .trim()
+        .strip_prefix("mock-idp ready: issuer ")
+        .unwrap_or_else(|| panic!("unexpected ready line {line:?}"));
+    let (issuer, address) = rest.split_once(" listening ").unwrap();
+    (issuer.to_owned(), address.to_owned())
+}
+
+impl Running {
+    fn start(args: &[&str]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mock-idp"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let (issuer, address) = parse_ready(&line);
+        Self {
+            child,
+            issuer,
+            address,
+        }
+    }
+
+    fn port(&self) -> u16 {
+        self.address.rsplit(':').next().unwrap().parse().unwrap()
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    fn terminate(mut self) -> std::process::ExitStatus {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+async fn get_json(url: &str) -> serde_json::Value {
+    reqwest::get(url).await.unwrap().json().await.unwrap()
+}
+
+#[tokio::test]
+async fn starts_with_the_default_tenant_and_stops_cleanly_on_sigterm() {
+    // Arrange / Act
+    let running = Running::start(&["--port", "0"]);
+    let doc = get_json(&running.url("/.well-known/openid-configuration")).await;
+
+    // Assert
+    assert_eq!(
+        running.issuer,
+        format!("http://localhost:{}/", running.port())
+    );
+    assert_eq!(doc["issuer"], running.issuer);
+    let status = running.terminate();
+    assert!(status.success(), "{status:?}");
+}
+
+#[tokio::test]
+async fn the_issuer_flag_sets_the_public_issuer() {
+    let running = Running::start(&["--port", "0", "--issuer", "https://idp.example.test"]);
+    assert_eq!(running.issuer, "https://idp.example.test/");
+    let doc = get_json(&running.url("/.well-known/openid-configuration")).await;
+    assert_eq!(
+        doc["jwks_uri"],
+        "https://idp.example.test/.well-known/jwks.json"
+    );
+}
+
+#[tokio::test]
+async fn a_config_file_adds_users_and_the_env_var_points_to_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tenant.toml");
+    std::fs::write(
+        &path,
+        "[tokens]\naccess_token = 600\n\n[[users]]\nemail = \"carol@example.com\"\npassword = \"pw\"\n",
+    )
+    .unwrap();
+    let running = {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mock-idp"))
+            .args(["--port", "0"])
+            .env("MOCK_IDP_CONFIG", &path)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let (issuer, address) = parse_ready(&line);
+        Running {
+            child,
+            issuer,
+            address,
+        }
+    };
+    let response: serde_json::Value = reqwest::Client::new()
+        .post(running.url("/oauth/token"))
+        .form(&[
+            ("grant_type", "password"),
+            ("client_id", "sample-spa"),
+            ("username", "carol@example.com"),
+            ("password", "pw"),
+            ("audience", "https://sample-api"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(response["expires_in"], 600, "{response}");
+}
+
+#[test]
+fn an_invalid_config_file_is_a_clear_error_and_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, "[[users]]\nemial = \"typo@example.com\"\n").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_mock-idp"))
+        .args(["--port", "0", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("emial"), "{stderr}");
+}
+
+#[tokio::test]
+async fn a_keys_file_keeps_the_signing_key_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys.json");
+    let keys = keys.to_str().unwrap();
+    let first = Running::start(&["--port", "0", "--keys-file", keys]);
+    let kid1 = get_json(&first.url("/.well-known/jwks.json")).await["keys"][0]["kid"].clone();
+    assert!(first.terminate().success());
+    let second = Running::start(&["--port", "0", "--keys-file", keys]);
+    let kid2 = get_json(&second.url("/.well-known/jwks.json")).await["keys"][0]["kid"].clone();
+    assert_eq!(kid1, kid2);
+    let default = Running::start(&["--port", "0"]);
+    let dev = get_json(&default.url("/.well-known/jwks.json")).await["keys"][0]["kid"].clone();
+    assert_ne!(
+        kid1, dev,
+        "a keys file holds a fresh key, not the public development key"
+    );
+}
