@@ -1,0 +1,21 @@
+//! Bearer-token authentication for axum, reusable outside this sample.
+//!
+//! * [`Claims`] / [`RequireScope`]: extractors; put one in a handler's arguments.
+//! * [`Validator`]: the checks, in a documented order (see [`validator`]).
+//! * [`JwksCache`]: the IdP's keys, with single-flight fetching, a refetch cool-down and
+//!   outage tolerance (see [`jwks`]).
+//! * [`AuthError`]: RFC 6750 responses (401/400/403, and 503 when no key can be had).
+//!
+//! The state only has to provide a [`Validator`] through [`axum::extract::FromRef`].
+
+pub mod claims;
+pub mod clock;
+pub mod error;
+pub mod jwks;
+pub mod validator;
+
+pub use claims::{Audience, Claims, RequireScope, Scope};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{AuthError, InvalidToken};
+pub use jwks::{FetchError, JwksCache, JwksSettings, KeyError, KeySource};
+pub use validator::{AuthSettings, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_BYTES, Validator};

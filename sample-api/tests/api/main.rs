@@ -1,0 +1,10 @@
+mod authorization_header;
+mod crafted_tokens;
+mod error_snapshots;
+mod fuzz;
+mod helpers;
+mod idp_attacks;
+mod jwks_failures;
+mod key_rotation;
+mod logging;
+mod protected_routes;
