@@ -1,0 +1,173 @@
+//! The whole chain over real HTTP: mock-idp issues, sample-api validates.
+
+use std::time::Duration;
+
+use integration_tests::{API, Stack};
+use mock_idp::{Api, Client, MockIdp};
+use serde_json::json;
+
+const VALIDATED: &str = "Your access token was successfully validated!";
+
+#[tokio::test]
+async fn a_token_for_the_right_audience_is_accepted() {
+    // Arrange
+    let stack = Stack::start().await;
+    let token = stack.m2m_token(API).await;
+
+    // Act
+    let answer = stack.call("/api/external", Some(&token)).await;
+
+    // Assert
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.body, json!({"msg": VALIDATED}));
+}
+
+#[tokio::test]
+async fn a_token_for_another_audience_is_rejected() {
+    // Arrange: the same tenant also has another API the M2M client may call.
+    let idp = MockIdp::builder()
+        .api(Api::new("https://other-api").permissions(["read:other"]))
+        .client(
+            Client::m2m("sample-m2m", "sample-m2m-secret")
+                .grant("https://other-api", ["read:other"]),
+        )
+        .start()
+        .await;
+    let stack = Stack::with_idp(idp).await;
+    let token = stack.m2m_token("https://other-api").await;
+
+    // Act
+    let answer = stack.call("/api/external", Some(&token)).await;
+
+    // Assert
+    assert_eq!(answer.status, 401);
+    assert!(
+        answer
+            .challenge
+            .unwrap()
+            .contains("error=\"invalid_token\"")
+    );
+    assert_eq!(answer.body["error"], "invalid_token");
+}
+
+#[tokio::test]
+async fn a_user_without_the_permission_is_forbidden_the_scoped_route() {
+    let stack = Stack::start().await;
+    let alice = stack.user_token("alice@example.com").await;
+    let bob = stack.user_token("bob@example.com").await;
+
+    let allowed = stack.call("/api/private-scoped", Some(&alice)).await;
+    let forbidden = stack.call("/api/private-scoped", Some(&bob)).await;
+
+    assert_eq!(allowed.status, 200);
+    assert_eq!(forbidden.status, 403);
+    let challenge = forbidden.challenge.unwrap();
+    assert!(
+        challenge.contains("error=\"insufficient_scope\""),
+        "{challenge}"
+    );
+    assert!(challenge.contains("scope=\"read:messages\""), "{challenge}");
+    assert_eq!(
+        stack.call("/api/private", Some(&bob)).await.status,
+        200,
+        "bob may still call the unscoped route"
+    );
+}
+
+#[tokio::test]
+async fn a_token_issued_before_the_clock_moved_past_its_expiry_is_rejected() {
+    // Arrange: the mock's clock stands two days back, so what it issues has already expired.
+    let stack = Stack::start().await;
+    stack.idp().clock().advance_secs(-2 * 86_400);
+    let token = stack.user_token("alice@example.com").await;
+
+    // Act
+    let answer = stack.call("/api/external", Some(&token)).await;
+
+    // Assert
+    assert_eq!(answer.status, 401);
+    assert_eq!(answer.body["error"], "invalid_token");
+}
+
+#[tokio::test]
+async fn key_rotation_mid_run_keeps_old_and_new_tokens_working() {
+    // Arrange
+    let stack = Stack::start().await;
+    let before = stack.user_token("alice@example.com").await;
+    assert_eq!(stack.call("/api/external", Some(&before)).await.status, 200);
+
+    // Act: the IdP rotates; the API may refetch once its cool-down has passed.
+    stack.idp().rotate_keys();
+    stack.api_clock.advance(Duration::from_secs(31));
+    let after = stack.user_token("alice@example.com").await;
+
+    // Assert
+    assert_eq!(
+        stack.call("/api/external", Some(&after)).await.status,
+        200,
+        "new kid"
+    );
+    assert_eq!(
+        stack.call("/api/external", Some(&before)).await.status,
+        200,
+        "old kid still published"
+    );
+}
+
+#[tokio::test]
+async fn with_the_idp_down_cached_keys_keep_the_api_answering() {
+    // Arrange: the API has fetched the keys once.
+    let mut stack = Stack::start().await;
+    let token = stack.user_token("alice@example.com").await;
+    let forged_kid = stack.idp().token().unknown_kid().sign();
+    assert_eq!(stack.call("/api/external", Some(&token)).await.status, 200);
+
+    // Act
+    stack.stop_idp().await;
+    stack.api_clock.advance(Duration::from_secs(31));
+
+    // Assert
+    assert_eq!(stack.call("/api/external", Some(&token)).await.status, 200);
+    let unknown = stack.call("/api/external", Some(&forged_kid)).await;
+    assert!(
+        matches!(unknown.status, 401 | 503),
+        "never accepted: {}",
+        unknown.status
+    );
+}
+
+#[tokio::test]
+async fn minted_attack_tokens_never_pass_the_api() {
+    let stack = Stack::start().await;
+    let idp = stack.idp();
+    for (name, token) in [
+        ("alg none", idp.token().alg_none().sign()),
+        (
+            "hs256 with the public key",
+            idp.token().hs256_with_public_key().sign(),
+        ),
+        ("foreign key", idp.token().signed_by_foreign_key().sign()),
+        (
+            "other issuer",
+            idp.token().issuer("http://evil.test/").sign(),
+        ),
+        ("id token", idp.token().id_token().sign()),
+        ("expired", idp.token().expired().sign()),
+        (
+            "not yet valid",
+            idp.token().not_before_in(Duration::from_secs(600)).sign(),
+        ),
+    ] {
+        let answer = stack.call("/api/external", Some(&token)).await;
+        assert_eq!(answer.status, 401, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn the_public_route_needs_no_token_and_private_routes_ask_for_one() {
+    let stack = Stack::start().await;
+    assert_eq!(stack.call("/api/public", None).await.status, 200);
+    let answer = stack.call("/api/external", None).await;
+    assert_eq!(answer.status, 401);
+    assert_eq!(answer.challenge.as_deref(), Some("Bearer realm=\"api\""));
+}
