@@ -104,6 +104,25 @@ impl MockIdp {
         TokenBuilder::new(Arc::clone(&self.idp))
     }
 
+    /// Signs `header` and `payload` exactly as given (no JSON re-serialisation) with the
+    /// active key: for tokens no builder can express, such as duplicate claim names.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// let idp = mock_idp::MockIdp::start().await;
+    /// let header = format!(r#"{{"alg":"RS256","kid":"{}"}}"#, idp.active_kid());
+    /// let token = idp.sign_raw(&header, r#"{"sub":"auth0|alice","sub":"auth0|admin"}"#);
+    /// assert_eq!(token.split('.').count(), 3);
+    /// # }
+    /// ```
+    pub fn sign_raw(&self, header: &str, payload: &str) -> String {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let input = format!("{}.{}", b64.encode(header), b64.encode(payload));
+        let signature = self.idp.active_key().sign(input.as_bytes());
+        format!("{input}.{}", b64.encode(signature))
+    }
+
     /// The published JWK set.
     pub fn jwks(&self) -> Value {
         self.idp.jwks()

@@ -36,6 +36,10 @@ pub enum Signing {
     None,
     /// HS256 keyed with the active public key's PEM (the classic key-confusion attack).
     Hs256PublicKey,
+    /// HS256 keyed with these bytes (other confusion variants: the key's DER, its JWK
+    /// JSON, the PEM without its trailing newline; or a client secret).
+    #[serde(skip)]
+    Hs256Secret(Vec<u8>),
 }
 
 /// Builds one token. Get one from [`MockIdp::token`](crate::MockIdp::token).
@@ -238,6 +242,23 @@ impl TokenBuilder {
         self
     }
 
+    /// HS256 with `secret` as the HMAC key, under the active key's `kid`.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// let idp = mock_idp::MockIdp::start().await;
+    /// let token = idp.token().hs256_with_secret(b"client-secret").sign();
+    /// let header: serde_json::Value = serde_json::from_slice(
+    ///     &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, token.split('.').next().unwrap()).unwrap(),
+    /// ).unwrap();
+    /// assert_eq!(header["alg"], "HS256");
+    /// # }
+    /// ```
+    pub fn hs256_with_secret(mut self, secret: impl AsRef<[u8]>) -> Self {
+        self.signing = Signing::Hs256Secret(secret.as_ref().to_vec());
+        self
+    }
+
     /// A valid-looking RS256 signature by a key the JWKS does not publish.
     pub fn signed_by_foreign_key(mut self) -> Self {
         self.signing = Signing::ForeignKey;
@@ -253,11 +274,12 @@ impl TokenBuilder {
             Signing::ForeignKey => Signer::Key(foreign_key(active.alg())),
             Signing::None => Signer::Unsigned,
             Signing::Hs256PublicKey => Signer::Hmac(active.public_key_pem().as_bytes().to_vec()),
+            Signing::Hs256Secret(secret) => Signer::Hmac(secret.clone()),
         };
         let mut header = jwt::header_for(&signer);
         if matches!(
             self.signing,
-            Signing::ForeignKey | Signing::Hs256PublicKey | Signing::None
+            Signing::ForeignKey | Signing::Hs256PublicKey | Signing::Hs256Secret(_) | Signing::None
         ) {
             // Attacks borrow the real kid so that only the signature gives them away.
             header.insert("kid".into(), active.kid().into());

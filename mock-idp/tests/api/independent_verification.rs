@@ -90,3 +90,14 @@ async fn a_tampered_token_fails_the_independent_check() {
         &jwks
     ));
 }
+
+#[tokio::test]
+async fn raw_signed_tokens_keep_their_bytes_and_verify() {
+    let idp = MockIdp::start().await;
+    let header = format!(r#"{{"alg":"RS256","kid":"{}"}}"#, idp.active_kid());
+    let payload = r#"{"sub":"auth0|alice","sub":"auth0|admin"}"#;
+    let token = idp.sign_raw(&header, payload);
+    let middle = token.split('.').nth(1).unwrap();
+    assert_eq!(URL_SAFE_NO_PAD.decode(middle).unwrap(), payload.as_bytes());
+    assert!(rustcrypto_verifies(&token, &idp.jwks()));
+}
