@@ -11,6 +11,14 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// 2030-01-01T00:00:00Z: the instant a deterministic clock starts at. It lies in the future so
 /// that tokens minted in deterministic mode still pass validators that use real time.
+///
+/// ```
+/// # #[tokio::main] async fn main() {
+/// use mock_idp::{DETERMINISTIC_EPOCH, MockIdp};
+/// let idp = MockIdp::builder().deterministic().start().await;
+/// assert_eq!(idp.clock().now(), DETERMINISTIC_EPOCH);
+/// # }
+/// ```
 pub const DETERMINISTIC_EPOCH: i64 = 1_893_456_000;
 
 /// A handle on the mock's clock. Cloning it gives another handle on the same clock.
@@ -39,11 +47,25 @@ struct ClockInner {
 
 impl Clock {
     /// A clock that follows the system time (plus whatever tests add with [`Clock::advance`]).
+    ///
+    /// ```
+    /// use std::time::{SystemTime, UNIX_EPOCH};
+    /// let clock = mock_idp::Clock::system();
+    /// let wall = i64::try_from(SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()).unwrap();
+    /// assert!((clock.now() - wall).abs() <= 1);
+    /// assert!(!clock.is_frozen());
+    /// ```
     pub fn system() -> Self {
         Self::new(None)
     }
 
     /// A clock frozen at `unix_seconds`; it only moves with [`Clock::advance`] or [`Clock::set`].
+    ///
+    /// ```
+    /// let clock = mock_idp::Clock::frozen_at(1_700_000_000);
+    /// std::thread::sleep(std::time::Duration::from_millis(1_100));
+    /// assert_eq!(clock.now(), 1_700_000_000, "a frozen clock does not tick");
+    /// ```
     pub fn frozen_at(unix_seconds: i64) -> Self {
         Self::new(Some(unix_seconds))
     }
@@ -58,23 +80,67 @@ impl Clock {
     }
 
     /// Seconds since the Unix epoch, as the mock sees them.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # use base64::Engine;
+    /// # let payload = |t: &str| -> serde_json::Value { serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.split('.').nth(1).unwrap()).unwrap()).unwrap() };
+    /// let idp = mock_idp::MockIdp::builder().deterministic().start().await;
+    /// let token = idp.token().sign();
+    /// // Every timestamp the mock writes comes from this clock.
+    /// assert_eq!(payload(&token)["iat"], idp.clock().now());
+    /// # }
+    /// ```
     pub fn now(&self) -> i64 {
         let base = self.inner.frozen_at.unwrap_or_else(system_now);
         base + self.inner.offset.load(Ordering::Relaxed)
     }
 
     /// Moves the clock forward. Tokens minted before stay as they were, so they expire.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// use std::time::Duration;
+    /// # use base64::Engine;
+    /// # let payload = |t: &str| -> serde_json::Value { serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.split('.').nth(1).unwrap()).unwrap()).unwrap() };
+    /// // Arrange: a token valid for one minute.
+    /// let idp = mock_idp::MockIdp::start().await;
+    /// let token = idp.token().expires_in(Duration::from_secs(60)).sign();
+    ///
+    /// // Act: two minutes pass, without sleeping.
+    /// idp.clock().advance(Duration::from_secs(120));
+    ///
+    /// // Assert: the token has expired by the mock's clock.
+    /// assert!(payload(&token)["exp"].as_i64().unwrap() < idp.clock().now());
+    /// # }
+    /// ```
     pub fn advance(&self, by: Duration) {
         let secs = i64::try_from(by.as_secs()).unwrap_or(i64::MAX / 2);
         self.inner.offset.fetch_add(secs, Ordering::Relaxed);
     }
 
     /// Moves the clock by a signed number of seconds (negative goes back in time).
+    ///
+    /// ```
+    /// let clock = mock_idp::Clock::frozen_at(mock_idp::DETERMINISTIC_EPOCH);
+    /// clock.advance_secs(-60);
+    /// assert_eq!(clock.now(), mock_idp::DETERMINISTIC_EPOCH - 60);
+    /// ```
     pub fn advance_secs(&self, secs: i64) {
         self.inner.offset.fetch_add(secs, Ordering::Relaxed);
     }
 
     /// Sets "now" to `unix_seconds`.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # use base64::Engine;
+    /// # let payload = |t: &str| -> serde_json::Value { serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.split('.').nth(1).unwrap()).unwrap()).unwrap() };
+    /// let idp = mock_idp::MockIdp::start().await;
+    /// idp.clock().set(1_700_000_000);
+    /// assert_eq!(payload(&idp.token().sign())["iat"], 1_700_000_000);
+    /// # }
+    /// ```
     pub fn set(&self, unix_seconds: i64) {
         let base = self.inner.frozen_at.unwrap_or_else(system_now);
         self.inner
@@ -83,11 +149,28 @@ impl Clock {
     }
 
     /// Undoes every `advance`/`set`.
+    ///
+    /// ```
+    /// use mock_idp::{Clock, DETERMINISTIC_EPOCH};
+    /// let clock = Clock::frozen_at(DETERMINISTIC_EPOCH);
+    /// clock.advance_secs(3_600);
+    /// clock.set(0);
+    /// clock.reset();
+    /// assert_eq!(clock.now(), DETERMINISTIC_EPOCH);
+    /// ```
     pub fn reset(&self) {
         self.inner.offset.store(0, Ordering::Relaxed);
     }
 
     /// Whether the clock is frozen (deterministic mode).
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// use mock_idp::MockIdp;
+    /// assert!(!MockIdp::start().await.clock().is_frozen());
+    /// assert!(MockIdp::builder().deterministic().start().await.clock().is_frozen());
+    /// # }
+    /// ```
     pub fn is_frozen(&self) -> bool {
         self.inner.frozen_at.is_some()
     }

@@ -13,6 +13,25 @@ use serde_json::Value;
 use crate::keys::Algorithm;
 
 /// Auth0's database connection name; users' `sub` is `auth0|<id>` like on a real tenant.
+///
+/// ```
+/// # #[tokio::main] async fn main() {
+/// use mock_idp::{DEFAULT_CONNECTION, MockIdp};
+/// // The password-realm grant names the connection, as on Auth0.
+/// let idp = MockIdp::start().await;
+/// let grant = |realm: &'static str| {
+///     reqwest::Client::new().post(idp.url("/oauth/token")).form(&[
+///         ("grant_type", "http://auth0.com/oauth/grant-type/password-realm"),
+///         ("client_id", "sample-spa"),
+///         ("username", "alice@example.com"),
+///         ("password", "password"),
+///         ("realm", realm),
+///     ]).send()
+/// };
+/// assert_eq!(grant(DEFAULT_CONNECTION).await.unwrap().status(), 200);
+/// assert_eq!(grant("google-oauth2").await.unwrap().status(), 400);
+/// # }
+/// ```
 pub const DEFAULT_CONNECTION: &str = "Username-Password-Authentication";
 
 /// Everything a tenant is made of. Deserialises from the TOML config file.
@@ -57,6 +76,19 @@ pub struct TenantConfig {
 }
 
 /// Where the server listens and what it calls itself.
+///
+/// ```
+/// let tenant = mock_idp::TenantConfig::from_toml(r#"
+///     [server]
+///     port = 4100
+///     issuer = "http://mock-idp:4100/"
+/// "#).unwrap();
+/// assert_eq!(tenant.server.port, Some(4100));
+/// assert_eq!(tenant.server.issuer.as_deref(), Some("http://mock-idp:4100/"));
+/// assert_eq!(tenant.server.host, None);
+/// // Unknown settings are refused, not ignored.
+/// assert!(mock_idp::TenantConfig::from_toml("[server]\nprot = 4100").is_err());
+/// ```
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServerConfig {
@@ -75,6 +107,20 @@ pub struct ServerConfig {
 }
 
 /// Lifetimes, in seconds. Defaults are Auth0's.
+///
+/// ```
+/// # #[tokio::main] async fn main() {
+/// # use base64::Engine;
+/// # let payload = |t: &str| -> serde_json::Value { serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.split('.').nth(1).unwrap()).unwrap()).unwrap() };
+/// use mock_idp::{MockIdp, TenantConfig, TokenLifetimes};
+/// assert_eq!(TokenLifetimes::default().access_token, 86_400);
+///
+/// let tenant = TenantConfig::from_toml("[tokens]\naccess_token = 60").unwrap();
+/// let idp = MockIdp::builder().tenant(tenant).start().await;
+/// let claims = payload(&idp.token().sign());
+/// assert_eq!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(), 60);
+/// # }
+/// ```
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct TokenLifetimes {
@@ -142,6 +188,14 @@ pub struct Api {
 
 impl Api {
     /// An API with no permissions and RBAC off.
+    ///
+    /// ```
+    /// let api = mock_idp::Api::new("https://orders");
+    /// assert_eq!(api.identifier, "https://orders");
+    /// assert!(api.permissions.is_empty());
+    /// assert!(!api.rbac);
+    /// assert!(api.allow_offline_access);
+    /// ```
     pub fn new(identifier: impl Into<String>) -> Self {
         Self {
             identifier: identifier.into(),
@@ -157,6 +211,30 @@ impl Api {
     }
 
     /// Sets the permissions the API defines.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # async fn client_credentials(idp: &mock_idp::MockIdp, id: &str, secret: &str, audience: &str) -> reqwest::Response {
+    /// #     reqwest::Client::new().post(idp.url("/oauth/token"))
+    /// #         .form(&[("grant_type", "client_credentials"), ("client_id", id), ("client_secret", secret), ("audience", audience)])
+    /// #         .send().await.unwrap()
+    /// # }
+    ///
+    /// use mock_idp::{Api, Client, MockIdp};
+    /// let idp = MockIdp::builder()
+    ///     .api(Api::new("https://orders").permissions(["read:orders"]))
+    ///     .client(Client::m2m("worker", "s3cret").grant("https://orders", ["read:orders"]))
+    ///     .start()
+    ///     .await;
+    /// let response = reqwest::Client::new().post(idp.url("/oauth/token"))
+    ///     .form(&[("grant_type", "client_credentials"), ("client_id", "worker"), ("client_secret", "s3cret"),
+    ///             ("audience", "https://orders"), ("scope", "delete:orders")])
+    ///     .send().await.unwrap();
+    /// // A scope the API does not define is refused.
+    /// assert_eq!(response.status(), 400);
+    /// assert_eq!(client_credentials(&idp, "worker", "s3cret", "https://orders").await.status(), 200);
+    /// # }
+    /// ```
     pub fn permissions<I, S>(mut self, permissions: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -167,18 +245,91 @@ impl Api {
     }
 
     /// Turns RBAC (and, unless set otherwise, the `permissions` claim) on or off.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # use base64::Engine;
+    /// # let payload = |t: &str| -> serde_json::Value { serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.split('.').nth(1).unwrap()).unwrap()).unwrap() };
+    /// # async fn client_credentials(idp: &mock_idp::MockIdp, id: &str, secret: &str, audience: &str) -> reqwest::Response {
+    /// #     reqwest::Client::new().post(idp.url("/oauth/token"))
+    /// #         .form(&[("grant_type", "client_credentials"), ("client_id", id), ("client_secret", secret), ("audience", audience)])
+    /// #         .send().await.unwrap()
+    /// # }
+    ///
+    /// use mock_idp::{Api, Client, MockIdp};
+    /// let idp = MockIdp::builder()
+    ///     .api(Api::new("https://orders").permissions(["read:orders"]).rbac(true))
+    ///     .api(Api::new("https://billing").permissions(["read:bills"]))
+    ///     .client(Client::m2m("worker", "s3cret").grant("https://orders", ["read:orders"]).grant("https://billing", ["read:bills"]))
+    ///     .start()
+    ///     .await;
+    /// let orders: serde_json::Value = client_credentials(&idp, "worker", "s3cret", "https://orders").await.json().await.unwrap();
+    /// let billing: serde_json::Value = client_credentials(&idp, "worker", "s3cret", "https://billing").await.json().await.unwrap();
+    /// // RBAC on: a `permissions` claim; off: none.
+    /// let claims = payload(orders["access_token"].as_str().unwrap());
+    /// assert_eq!(claims["permissions"], serde_json::json!(["read:orders"]));
+    /// assert!(payload(billing["access_token"].as_str().unwrap()).get("permissions").is_none());
+    /// # }
+    /// ```
     pub fn rbac(mut self, on: bool) -> Self {
         self.rbac = on;
         self
     }
 
     /// Sets the access-token lifetime for this API.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # async fn client_credentials(idp: &mock_idp::MockIdp, id: &str, secret: &str, audience: &str) -> reqwest::Response {
+    /// #     reqwest::Client::new().post(idp.url("/oauth/token"))
+    /// #         .form(&[("grant_type", "client_credentials"), ("client_id", id), ("client_secret", secret), ("audience", audience)])
+    /// #         .send().await.unwrap()
+    /// # }
+    ///
+    /// use mock_idp::{Api, Client, MockIdp};
+    /// let idp = MockIdp::builder()
+    ///     .api(Api::new("https://orders").token_lifetime(300))
+    ///     .client(Client::m2m("worker", "s3cret").grant("https://orders", Vec::<String>::new()))
+    ///     .start()
+    ///     .await;
+    /// let body: serde_json::Value = client_credentials(&idp, "worker", "s3cret", "https://orders").await.json().await.unwrap();
+    /// assert_eq!(body["expires_in"], 300);
+    /// # }
+    /// ```
     pub fn token_lifetime(mut self, secs: u64) -> Self {
         self.token_lifetime = Some(secs);
         self
     }
 
     /// Signs this API's access tokens with HS256 and `secret`.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # async fn client_credentials(idp: &mock_idp::MockIdp, id: &str, secret: &str, audience: &str) -> reqwest::Response {
+    /// #     reqwest::Client::new().post(idp.url("/oauth/token"))
+    /// #         .form(&[("grant_type", "client_credentials"), ("client_id", id), ("client_secret", secret), ("audience", audience)])
+    /// #         .send().await.unwrap()
+    /// # }
+    ///
+    /// use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode};
+    /// use mock_idp::{Api, Client, MockIdp};
+    /// // Arrange
+    /// let idp = MockIdp::builder()
+    ///     .api(Api::new("https://legacy").hs256("legacy-secret"))
+    ///     .client(Client::m2m("worker", "s3cret").grant("https://legacy", Vec::<String>::new()))
+    ///     .start()
+    ///     .await;
+    ///
+    /// // Act
+    /// let body: serde_json::Value = client_credentials(&idp, "worker", "s3cret", "https://legacy").await.json().await.unwrap();
+    ///
+    /// // Assert: the shared secret verifies it.
+    /// let mut validation = Validation::new(Algorithm::HS256);
+    /// validation.set_audience(&["https://legacy"]);
+    /// let key = DecodingKey::from_secret(b"legacy-secret").unwrap();
+    /// assert!(decode::<serde_json::Value>(body["access_token"].as_str().unwrap(), &key, &validation).is_ok());
+    /// # }
+    /// ```
     pub fn hs256(mut self, secret: impl Into<String>) -> Self {
         self.signing_alg = Some(Algorithm::HS256);
         self.signing_secret = Some(secret.into());
@@ -191,6 +342,19 @@ impl Api {
 }
 
 /// The kind of application, as in Auth0's dashboard. It sets the default grant types.
+///
+/// ```
+/// use mock_idp::{AppType, Client, TenantConfig};
+/// assert_eq!(Client::spa("a").app_type, AppType::Spa);
+/// assert_eq!(Client::m2m("b", "s").app_type, AppType::NonInteractive);
+/// // In TOML, snake case.
+/// let tenant = TenantConfig::from_toml(r#"
+///     [[clients]]
+///     client_id = "ios"
+///     app_type = "native"
+/// "#).unwrap();
+/// assert_eq!(tenant.clients.iter().find(|c| c.client_id == "ios").unwrap().app_type, AppType::Native);
+/// ```
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum AppType {
@@ -258,6 +422,15 @@ pub struct Client {
 }
 
 /// Permission for a client to get client-credentials tokens for an API.
+///
+/// ```
+/// use mock_idp::{Client, ClientGrant};
+/// let worker = Client::m2m("worker", "s3cret").grant("https://sample-api", ["read:messages"]);
+/// assert_eq!(worker.grants, [ClientGrant {
+///     audience: "https://sample-api".into(),
+///     scopes: vec!["read:messages".into()],
+/// }]);
+/// ```
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ClientGrant {
@@ -288,21 +461,69 @@ impl Client {
     }
 
     /// A public single-page application.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// use mock_idp::{Client, MockIdp};
+    /// let spa = Client::spa("my-spa");
+    /// assert!(spa.client_secret.is_none());
+    ///
+    /// // Public: it may not use client credentials.
+    /// let idp = MockIdp::builder().client(spa).start().await;
+    /// let response = reqwest::Client::new().post(idp.url("/oauth/token"))
+    ///     .form(&[("grant_type", "client_credentials"), ("client_id", "my-spa"), ("audience", "https://sample-api")])
+    ///     .send().await.unwrap();
+    /// assert_eq!(response.status(), 403);
+    /// # }
+    /// ```
     pub fn spa(client_id: impl Into<String>) -> Self {
         Self::with_type(client_id, AppType::Spa, None)
     }
 
     /// A confidential server-side web application.
+    ///
+    /// ```
+    /// use mock_idp::{AppType, Client};
+    /// let web = Client::regular_web("portal", "portal-secret").callback("https://portal.test/callback");
+    /// assert_eq!(web.app_type, AppType::RegularWeb);
+    /// assert_eq!(web.client_secret.as_deref(), Some("portal-secret"));
+    /// ```
     pub fn regular_web(client_id: impl Into<String>, secret: impl Into<String>) -> Self {
         Self::with_type(client_id, AppType::RegularWeb, Some(secret.into()))
     }
 
     /// A machine-to-machine application.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # async fn client_credentials(idp: &mock_idp::MockIdp, id: &str, secret: &str, audience: &str) -> reqwest::Response {
+    /// #     reqwest::Client::new().post(idp.url("/oauth/token"))
+    /// #         .form(&[("grant_type", "client_credentials"), ("client_id", id), ("client_secret", secret), ("audience", audience)])
+    /// #         .send().await.unwrap()
+    /// # }
+    ///
+    /// use mock_idp::{Client, MockIdp};
+    /// let idp = MockIdp::builder()
+    ///     .client(Client::m2m("worker", "s3cret").grant("https://sample-api", ["read:messages"]))
+    ///     .start()
+    ///     .await;
+    /// let response = client_credentials(&idp, "worker", "s3cret", "https://sample-api").await;
+    /// let body: serde_json::Value = response.json().await.unwrap();
+    /// assert_eq!(body["scope"], "read:messages");
+    /// # }
+    /// ```
     pub fn m2m(client_id: impl Into<String>, secret: impl Into<String>) -> Self {
         Self::with_type(client_id, AppType::NonInteractive, Some(secret.into()))
     }
 
     /// Adds an allowed callback URL, and its origin as a web origin and logout URL.
+    ///
+    /// ```
+    /// let spa = mock_idp::Client::spa("my-spa").callback("http://localhost:5173/callback");
+    /// assert_eq!(spa.callbacks, ["http://localhost:5173/callback"]);
+    /// assert_eq!(spa.web_origins, ["http://localhost:5173"]);
+    /// assert_eq!(spa.allowed_logout_urls, ["http://localhost:5173/callback"]);
+    /// ```
     pub fn callback(mut self, url: impl Into<String>) -> Self {
         let url = url.into();
         if let Some(origin) = origin_of(&url).filter(|o| !self.web_origins.contains(o)) {
@@ -316,6 +537,27 @@ impl Client {
     }
 
     /// Grants client-credentials access to `audience` with `scopes`.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # async fn client_credentials(idp: &mock_idp::MockIdp, id: &str, secret: &str, audience: &str) -> reqwest::Response {
+    /// #     reqwest::Client::new().post(idp.url("/oauth/token"))
+    /// #         .form(&[("grant_type", "client_credentials"), ("client_id", id), ("client_secret", secret), ("audience", audience)])
+    /// #         .send().await.unwrap()
+    /// # }
+    ///
+    /// use mock_idp::{Client, MockIdp};
+    /// let idp = MockIdp::builder()
+    ///     .client(Client::m2m("worker", "s3cret").grant("https://sample-api", ["read:messages"]))
+    ///     .start()
+    ///     .await;
+    /// let mut response = client_credentials(&idp, "worker", "s3cret", "https://sample-api").await;
+    /// assert_eq!(response.status(), 200);
+    /// // No grant, no token: Auth0 answers 403 access_denied.
+    /// response = client_credentials(&idp, "sample-m2m", "sample-m2m-secret", "https://nowhere").await;
+    /// assert_eq!(response.status(), 403);
+    /// # }
+    /// ```
     pub fn grant<I, S>(mut self, audience: impl Into<String>, scopes: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -329,12 +571,53 @@ impl Client {
     }
 
     /// Adds a custom claim to every token issued to this client.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # use base64::Engine;
+    /// # let payload = |t: &str| -> serde_json::Value { serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.split('.').nth(1).unwrap()).unwrap()).unwrap() };
+    /// # async fn client_credentials(idp: &mock_idp::MockIdp, id: &str, secret: &str, audience: &str) -> reqwest::Response {
+    /// #     reqwest::Client::new().post(idp.url("/oauth/token"))
+    /// #         .form(&[("grant_type", "client_credentials"), ("client_id", id), ("client_secret", secret), ("audience", audience)])
+    /// #         .send().await.unwrap()
+    /// # }
+    ///
+    /// use mock_idp::{Client, MockIdp};
+    /// let idp = MockIdp::builder()
+    ///     .client(Client::m2m("worker", "s3cret").grant("https://sample-api", Vec::<String>::new())
+    ///         .claim("https://example.com/tenant", "acme"))
+    ///     .start()
+    ///     .await;
+    /// let body: serde_json::Value = client_credentials(&idp, "worker", "s3cret", "https://sample-api").await.json().await.unwrap();
+    /// assert_eq!(payload(body["access_token"].as_str().unwrap())["https://example.com/tenant"], "acme");
+    /// # }
+    /// ```
     pub fn claim(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
         self.claims.insert(name.into(), value.into());
         self
     }
 
     /// Sets the grant types explicitly.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # async fn client_credentials(idp: &mock_idp::MockIdp, id: &str, secret: &str, audience: &str) -> reqwest::Response {
+    /// #     reqwest::Client::new().post(idp.url("/oauth/token"))
+    /// #         .form(&[("grant_type", "client_credentials"), ("client_id", id), ("client_secret", secret), ("audience", audience)])
+    /// #         .send().await.unwrap()
+    /// # }
+    ///
+    /// use mock_idp::{Client, MockIdp};
+    /// let idp = MockIdp::builder()
+    ///     .client(Client::m2m("worker", "s3cret").grant("https://sample-api", Vec::<String>::new()).grant_types(["password"]))
+    ///     .start()
+    ///     .await;
+    /// let response = client_credentials(&idp, "worker", "s3cret", "https://sample-api").await;
+    /// assert_eq!(response.status(), 403);
+    /// let body: serde_json::Value = response.json().await.unwrap();
+    /// assert_eq!(body["error"], "unauthorized_client");
+    /// # }
+    /// ```
     pub fn grant_types<I, S>(mut self, grant_types: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -345,6 +628,35 @@ impl Client {
     }
 
     /// Requires a consent step (first-party clients skip it, as on Auth0).
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// use mock_idp::{Client, MockIdp};
+    /// // Arrange: a logged-in user, and a third-party client that asks for consent.
+    /// let idp = MockIdp::builder()
+    ///     .client(Client::spa("third-party").callback("http://localhost:3000").require_consent(true))
+    ///     .start()
+    ///     .await;
+    /// idp.next_login("alice@example.com");
+    /// let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    ///
+    /// // Act
+    /// let response = browser
+    ///     .get(idp.url("/authorize"))
+    ///     .query(&[
+    ///         ("client_id", "third-party"),
+    ///         ("response_type", "code"),
+    ///         ("redirect_uri", "http://localhost:3000"),
+    ///         ("code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"),
+    ///         ("code_challenge_method", "S256"),
+    ///     ])
+    ///     .send().await.unwrap();
+    ///
+    /// // Assert: not back to the application yet, but to the consent page.
+    /// let location = response.headers()["location"].to_str().unwrap();
+    /// assert!(location.contains("/u/consent"), "{location}");
+    /// # }
+    /// ```
     pub fn require_consent(mut self, on: bool) -> Self {
         self.require_consent = on;
         self
@@ -457,6 +769,14 @@ fn yes() -> bool {
 
 impl User {
     /// A user with password `password`.
+    ///
+    /// ```
+    /// let carol = mock_idp::User::new("carol@example.com");
+    /// assert_eq!(carol.password, "password");
+    /// assert_eq!(carol.sub(), "auth0|carol");
+    /// assert!(carol.email_verified);
+    /// assert!(!carol.blocked);
+    /// ```
     pub fn new(email: impl Into<String>) -> Self {
         Self {
             email: email.into(),
@@ -476,30 +796,103 @@ impl User {
     }
 
     /// Sets the password.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # async fn password_grant(idp: &mock_idp::MockIdp, username: &str, password: &str) -> reqwest::Response {
+    /// #     reqwest::Client::new().post(idp.url("/oauth/token"))
+    /// #         .form(&[("grant_type", "password"), ("client_id", "sample-spa"), ("username", username), ("password", password), ("audience", "https://sample-api")])
+    /// #         .send().await.unwrap()
+    /// # }
+    ///
+    /// use mock_idp::{MockIdp, User};
+    /// let idp = MockIdp::builder().user(User::new("carol@example.com").password("hunter2")).start().await;
+    /// assert_eq!(password_grant(&idp, "carol@example.com", "hunter2").await.status(), 200);
+    /// assert_eq!(password_grant(&idp, "carol@example.com", "password").await.status(), 403);
+    /// # }
+    /// ```
     pub fn password(mut self, password: impl Into<String>) -> Self {
         self.password = password.into();
         self
     }
 
     /// Sets the display name.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # use base64::Engine;
+    /// # let payload = |t: &str| -> serde_json::Value { serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.split('.').nth(1).unwrap()).unwrap()).unwrap() };
+    /// use mock_idp::{MockIdp, User};
+    /// let idp = MockIdp::builder().user(User::new("carol@example.com").name("Carol Example")).start().await;
+    /// let id_token = idp.token().id_token().subject("auth0|carol").sign();
+    /// assert_eq!(payload(&id_token)["name"], "Carol Example");
+    /// # }
+    /// ```
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self
     }
 
     /// Sets the Auth0 user id (the `sub`), e.g. `auth0|64f1c...`.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # use base64::Engine;
+    /// # let payload = |t: &str| -> serde_json::Value { serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.split('.').nth(1).unwrap()).unwrap()).unwrap() };
+    /// use mock_idp::{MockIdp, User};
+    /// let carol = User::new("carol@example.com").user_id("auth0|64f1c0ffee");
+    /// assert_eq!(carol.sub(), "auth0|64f1c0ffee");
+    /// let idp = MockIdp::builder().without_default_tenant().user(carol).start().await;
+    /// assert_eq!(payload(&idp.token().sign())["sub"], "auth0|64f1c0ffee");
+    /// # }
+    /// ```
     pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
         self.user_id = Some(user_id.into());
         self
     }
 
     /// Sets the picture URL.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # use base64::Engine;
+    /// # let payload = |t: &str| -> serde_json::Value { serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.split('.').nth(1).unwrap()).unwrap()).unwrap() };
+    /// use mock_idp::{MockIdp, User};
+    /// let idp = MockIdp::builder()
+    ///     .user(User::new("carol@example.com").picture("https://cdn.test/carol.png"))
+    ///     .start()
+    ///     .await;
+    /// let id_token = idp.token().id_token().subject("auth0|carol").sign();
+    /// assert_eq!(payload(&id_token)["picture"], "https://cdn.test/carol.png");
+    /// # }
+    /// ```
     pub fn picture(mut self, url: impl Into<String>) -> Self {
         self.picture = Some(url.into());
         self
     }
 
     /// Assigns permissions directly.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # use base64::Engine;
+    /// # let payload = |t: &str| -> serde_json::Value { serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.split('.').nth(1).unwrap()).unwrap()).unwrap() };
+    /// # async fn password_grant(idp: &mock_idp::MockIdp, username: &str, password: &str) -> reqwest::Response {
+    /// #     reqwest::Client::new().post(idp.url("/oauth/token"))
+    /// #         .form(&[("grant_type", "password"), ("client_id", "sample-spa"), ("username", username), ("password", password), ("audience", "https://sample-api")])
+    /// #         .send().await.unwrap()
+    /// # }
+    ///
+    /// use mock_idp::{MockIdp, User};
+    /// let idp = MockIdp::builder()
+    ///     .user(User::new("carol@example.com").permissions(["read:messages", "not:an-api-permission"]))
+    ///     .start()
+    ///     .await;
+    /// let body: serde_json::Value = password_grant(&idp, "carol@example.com", "password").await.json().await.unwrap();
+    /// // Only what the API defines reaches the token.
+    /// assert_eq!(payload(body["access_token"].as_str().unwrap())["permissions"], serde_json::json!(["read:messages"]));
+    /// # }
+    /// ```
     pub fn permissions<I, S>(mut self, permissions: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -510,6 +903,27 @@ impl User {
     }
 
     /// Assigns roles.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # use base64::Engine;
+    /// # let payload = |t: &str| -> serde_json::Value { serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.split('.').nth(1).unwrap()).unwrap()).unwrap() };
+    /// # async fn password_grant(idp: &mock_idp::MockIdp, username: &str, password: &str) -> reqwest::Response {
+    /// #     reqwest::Client::new().post(idp.url("/oauth/token"))
+    /// #         .form(&[("grant_type", "password"), ("client_id", "sample-spa"), ("username", username), ("password", password), ("audience", "https://sample-api")])
+    /// #         .send().await.unwrap()
+    /// # }
+    ///
+    /// use mock_idp::{MockIdp, Role, User};
+    /// let idp = MockIdp::builder()
+    ///     .role(Role { name: "reader".into(), permissions: vec!["read:messages".into()] })
+    ///     .user(User::new("carol@example.com").roles(["reader"]))
+    ///     .start()
+    ///     .await;
+    /// let body: serde_json::Value = password_grant(&idp, "carol@example.com", "password").await.json().await.unwrap();
+    /// assert_eq!(payload(body["access_token"].as_str().unwrap())["permissions"], serde_json::json!(["read:messages"]));
+    /// # }
+    /// ```
     pub fn roles<I, S>(mut self, roles: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -520,18 +934,62 @@ impl User {
     }
 
     /// Adds a custom claim.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # use base64::Engine;
+    /// # let payload = |t: &str| -> serde_json::Value { serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.split('.').nth(1).unwrap()).unwrap()).unwrap() };
+    /// # async fn password_grant(idp: &mock_idp::MockIdp, username: &str, password: &str) -> reqwest::Response {
+    /// #     reqwest::Client::new().post(idp.url("/oauth/token"))
+    /// #         .form(&[("grant_type", "password"), ("client_id", "sample-spa"), ("username", username), ("password", password), ("audience", "https://sample-api")])
+    /// #         .send().await.unwrap()
+    /// # }
+    ///
+    /// use mock_idp::{MockIdp, User};
+    /// let idp = MockIdp::builder()
+    ///     .user(User::new("carol@example.com").claim("https://example.com/plan", "pro"))
+    ///     .start()
+    ///     .await;
+    /// let body: serde_json::Value = password_grant(&idp, "carol@example.com", "password").await.json().await.unwrap();
+    /// assert_eq!(payload(body["access_token"].as_str().unwrap())["https://example.com/plan"], "pro");
+    /// # }
+    /// ```
     pub fn claim(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
         self.claims.insert(name.into(), value.into());
         self
     }
 
     /// Blocks or unblocks the user.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # async fn password_grant(idp: &mock_idp::MockIdp, username: &str, password: &str) -> reqwest::Response {
+    /// #     reqwest::Client::new().post(idp.url("/oauth/token"))
+    /// #         .form(&[("grant_type", "password"), ("client_id", "sample-spa"), ("username", username), ("password", password), ("audience", "https://sample-api")])
+    /// #         .send().await.unwrap()
+    /// # }
+    ///
+    /// use mock_idp::{MockIdp, User};
+    /// let idp = MockIdp::builder().user(User::new("carol@example.com").blocked(true)).start().await;
+    /// let response = password_grant(&idp, "carol@example.com", "password").await;
+    /// assert_eq!(response.status(), 401);
+    /// let body: serde_json::Value = response.json().await.unwrap();
+    /// assert_eq!(body["error"], "unauthorized");
+    /// assert_eq!(body["error_description"], "user is blocked");
+    /// # }
+    /// ```
     pub fn blocked(mut self, blocked: bool) -> Self {
         self.blocked = blocked;
         self
     }
 
     /// The `sub` claim: `auth0|<id>`.
+    ///
+    /// ```
+    /// use mock_idp::User;
+    /// assert_eq!(User::new("carol@example.com").sub(), "auth0|carol");
+    /// assert_eq!(User::new("carol@example.com").user_id("google-oauth2|1234").sub(), "google-oauth2|1234");
+    /// ```
     pub fn sub(&self) -> String {
         match &self.user_id {
             Some(id) => id.clone(),
@@ -555,6 +1013,19 @@ impl User {
 }
 
 /// A named set of permissions.
+///
+/// ```
+/// use mock_idp::TenantConfig;
+/// let tenant = TenantConfig::from_toml(r#"
+///     [[roles]]
+///     name = "reader"
+///     permissions = ["read:messages"]
+///     [[users]]
+///     email = "carol@example.com"
+///     roles = ["reader"]
+/// "#).unwrap();
+/// assert_eq!(tenant.roles[0].permissions, ["read:messages"]);
+/// ```
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Role {
@@ -566,6 +1037,13 @@ pub struct Role {
 }
 
 /// Why a configuration was refused.
+///
+/// ```
+/// use mock_idp::{ConfigError, TenantConfig};
+/// assert!(matches!(TenantConfig::from_toml("[[users]]\nemial = \"typo\""), Err(ConfigError::Parse(_))));
+/// assert!(matches!(TenantConfig::from_toml("signing_alg = \"HS256\""), Err(ConfigError::Invalid(_))));
+/// assert!(matches!(TenantConfig::from_file("/nonexistent/tenant.toml"), Err(ConfigError::Read { .. })));
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read.
@@ -634,6 +1112,13 @@ impl Default for TenantConfig {
 
 impl TenantConfig {
     /// An empty tenant: no APIs, clients or users.
+    ///
+    /// ```
+    /// let tenant = mock_idp::TenantConfig::empty();
+    /// assert!(tenant.apis.is_empty() && tenant.clients.is_empty() && tenant.users.is_empty());
+    /// assert!(!tenant.allow_any_localhost_port);
+    /// assert!(tenant.validate().is_ok());
+    /// ```
     pub fn empty() -> Self {
         Self {
             include_default_tenant: false,
@@ -647,6 +1132,19 @@ impl TenantConfig {
 
     /// Parses a config file's text, merged over the default tenant unless it says
     /// `include_default_tenant = false`.
+    ///
+    /// ```
+    /// let tenant = mock_idp::TenantConfig::from_toml(r#"
+    ///     include_default_tenant = false
+    ///     [[apis]]
+    ///     identifier = "https://orders"
+    ///     permissions = ["read:orders"]
+    /// "#).unwrap();
+    /// assert_eq!(tenant.apis.len(), 1);
+    /// assert!(tenant.users.is_empty(), "the default users are not included");
+    /// let error = mock_idp::TenantConfig::from_toml("[[users]]\nemail = \"a@b\"\npasword = \"x\"").unwrap_err();
+    /// assert!(error.to_string().contains("pasword"));
+    /// ```
     pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
         /// The file's shape: everything optional, lists empty unless given.
         #[derive(Deserialize)]
@@ -703,6 +1201,16 @@ impl TenantConfig {
     }
 
     /// Reads and parses a config file.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("tenant.toml");
+    /// std::fs::write(&path, "[[users]]\nemail = \"carol@example.com\"\n").unwrap();
+    /// let tenant = mock_idp::TenantConfig::from_file(&path).unwrap();
+    /// assert!(tenant.users.iter().any(|u| u.email == "carol@example.com"));
+    /// let missing = mock_idp::TenantConfig::from_file(dir.path().join("missing.toml")).unwrap_err();
+    /// assert!(missing.to_string().contains("missing.toml"));
+    /// ```
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
@@ -713,18 +1221,44 @@ impl TenantConfig {
     }
 
     /// Adds an API, replacing one with the same identifier.
+    ///
+    /// ```
+    /// use mock_idp::{Api, TenantConfig};
+    /// let mut tenant = TenantConfig::default();
+    /// tenant.upsert_api(Api::new("https://sample-api").token_lifetime(60));
+    /// assert_eq!(tenant.apis.len(), 1, "replaced, not added");
+    /// assert_eq!(tenant.apis[0].token_lifetime, Some(60));
+    /// ```
     pub fn upsert_api(&mut self, api: Api) {
         self.apis.retain(|a| a.identifier != api.identifier);
         self.apis.push(api);
     }
 
     /// Adds a client, replacing one with the same id.
+    ///
+    /// ```
+    /// use mock_idp::{Client, TenantConfig};
+    /// let mut tenant = TenantConfig::default();
+    /// let before = tenant.clients.len();
+    /// tenant.upsert_client(Client::spa("sample-spa").require_consent(true));
+    /// assert_eq!(tenant.clients.len(), before);
+    /// assert!(tenant.clients.iter().find(|c| c.client_id == "sample-spa").unwrap().require_consent);
+    /// ```
     pub fn upsert_client(&mut self, client: Client) {
         self.clients.retain(|c| c.client_id != client.client_id);
         self.clients.push(client);
     }
 
     /// Adds a user, replacing one with the same email (case-insensitive).
+    ///
+    /// ```
+    /// use mock_idp::{TenantConfig, User};
+    /// let mut tenant = TenantConfig::default();
+    /// tenant.upsert_user(User::new("ALICE@example.com").blocked(true));
+    /// let alices: Vec<_> = tenant.users.iter().filter(|u| u.email.eq_ignore_ascii_case("alice@example.com")).collect();
+    /// assert_eq!(alices.len(), 1, "emails compare case-insensitively");
+    /// assert!(alices[0].blocked);
+    /// ```
     pub fn upsert_user(&mut self, user: User) {
         self.users
             .retain(|u| !u.email.eq_ignore_ascii_case(&user.email));
@@ -732,6 +1266,19 @@ impl TenantConfig {
     }
 
     /// Checks what serde cannot: HS256 APIs have secrets, ids are unique, and so on.
+    ///
+    /// ```
+    /// use mock_idp::{Api, TenantConfig, User};
+    /// assert!(TenantConfig::default().validate().is_ok());
+    ///
+    /// let mut tenant = TenantConfig::default();
+    /// tenant.upsert_api(Api { signing_secret: None, ..Api::new("https://legacy").hs256("x") });
+    /// assert!(tenant.validate().unwrap_err().to_string().contains("no signing_secret"));
+    ///
+    /// let mut tenant = TenantConfig::default();
+    /// tenant.upsert_user(User::new("alice@other.test"));
+    /// assert!(tenant.validate().unwrap_err().to_string().contains("auth0|alice"), "two users, one sub");
+    /// ```
     pub fn validate(&self) -> Result<(), ConfigError> {
         let invalid = |m: String| Err(ConfigError::Invalid(m));
         if self.signing_alg == Algorithm::HS256 {

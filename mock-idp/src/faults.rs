@@ -17,6 +17,25 @@ use crate::journal::{Endpoint, Faulted};
 use crate::state::SharedIdp;
 
 /// One installed fault.
+///
+/// ```
+/// # #[tokio::main] async fn main() {
+/// use mock_idp::{Endpoint, Fault, MockIdp};
+/// // Arrange: the same fault through the control API, as a test in another language would.
+/// let idp = MockIdp::start().await;
+/// let fault = Fault { endpoint: Endpoint::Token, status: Some(503), body: None, content_type: None, delay_ms: None, times: Some(1) };
+/// let http = reqwest::Client::new();
+/// let installed = http.post(idp.url("/_mock/faults")).json(&fault).send().await.unwrap();
+/// assert!(installed.status().is_success());
+///
+/// // Act
+/// let token = |http: &reqwest::Client| http.post(idp.url("/oauth/token")).send();
+///
+/// // Assert: once, then the endpoint works again (here: 400 for an empty request).
+/// assert_eq!(token(&http).await.unwrap().status(), 503);
+/// assert_eq!(token(&http).await.unwrap().status(), 400);
+/// # }
+/// ```
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Fault {

@@ -15,6 +15,17 @@ use serde::Serialize;
 use crate::state::SharedIdp;
 
 /// Which endpoint of the mock a request was for.
+///
+/// ```
+/// # #[tokio::main] async fn main() {
+/// use mock_idp::{Endpoint, MockIdp};
+/// let idp = MockIdp::start().await;
+/// reqwest::get(idp.discovery_url()).await.unwrap();
+/// reqwest::get(idp.url("/nope")).await.unwrap();
+/// let endpoints: Vec<Endpoint> = idp.received_requests().iter().map(|r| r.endpoint).collect();
+/// assert_eq!(endpoints, [Endpoint::Discovery, Endpoint::Other]);
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Endpoint {
@@ -44,6 +55,14 @@ pub enum Endpoint {
 
 impl Endpoint {
     /// The endpoint a path belongs to.
+    ///
+    /// ```
+    /// use mock_idp::Endpoint;
+    /// assert_eq!(Endpoint::of_path("/oauth/token"), Endpoint::Token);
+    /// assert_eq!(Endpoint::of_path("/authorize/resume"), Endpoint::Authorize);
+    /// assert_eq!(Endpoint::of_path("/_mock/faults"), Endpoint::Control);
+    /// assert_eq!(Endpoint::of_path("/oauth/token/"), Endpoint::Other, "exact paths only");
+    /// ```
     pub fn of_path(path: &str) -> Self {
         match path {
             "/.well-known/openid-configuration" => Self::Discovery,
@@ -62,6 +81,35 @@ impl Endpoint {
 }
 
 /// One request the mock received.
+///
+/// ```
+/// # #[tokio::main] async fn main() {
+/// use mock_idp::{Endpoint, MockIdp};
+/// // Arrange
+/// let idp = MockIdp::start().await;
+///
+/// // Act
+/// reqwest::Client::new()
+///     .post(idp.url("/oauth/token?ignored=1"))
+///     .form(&[
+///         ("grant_type", "client_credentials"),
+///         ("client_id", "sample-m2m"),
+///         ("client_secret", "sample-m2m-secret"),
+///         ("audience", "https://sample-api"),
+///     ])
+///     .send().await.unwrap();
+///
+/// // Assert
+/// let requests = idp.received_requests();
+/// let request = &requests[0];
+/// assert_eq!((request.seq, request.method.as_str(), request.path.as_str()), (1, "POST", "/oauth/token"));
+/// assert_eq!(request.endpoint, Endpoint::Token);
+/// assert_eq!(request.status, 200);
+/// assert_eq!(request.grant_type.as_deref(), Some("client_credentials"));
+/// assert_eq!(request.client_id.as_deref(), Some("sample-m2m"));
+/// assert!(!request.faulted);
+/// # }
+/// ```
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct RecordedRequest {
     /// 1-based arrival order.

@@ -21,6 +21,18 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 /// A JWS signing algorithm the mock can issue tokens with.
+///
+/// ```
+/// # #[tokio::main] async fn main() {
+/// use mock_idp::{Algorithm, MockIdp};
+/// assert_eq!(Algorithm::default(), Algorithm::RS256);
+/// assert_eq!("ps256".parse::<Algorithm>(), Ok(Algorithm::PS256));
+/// assert!("none".parse::<Algorithm>().is_err());
+///
+/// let idp = MockIdp::builder().signing_alg(Algorithm::PS256).start().await;
+/// assert_eq!(idp.jwks()["keys"][0]["alg"], "PS256");
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 pub enum Algorithm {
     /// RSASSA-PKCS1-v1_5 with SHA-256: Auth0's default and this mock's.
@@ -37,6 +49,12 @@ pub enum Algorithm {
 
 impl Algorithm {
     /// The `alg` header value.
+    ///
+    /// ```
+    /// use mock_idp::Algorithm;
+    /// assert_eq!(Algorithm::ES256.as_str(), "ES256");
+    /// assert_eq!(Algorithm::HS256.to_string(), Algorithm::HS256.as_str());
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             Self::RS256 => "RS256",
@@ -74,6 +92,18 @@ impl std::str::FromStr for Algorithm {
 }
 
 /// Why a key could not be loaded or made.
+///
+/// ```
+/// # #[tokio::main] async fn main() {
+/// use mock_idp::{IdpConfig, KeyError, Server, StartError};
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("keys.json");
+/// std::fs::write(&path, "not json").unwrap();
+/// let config = IdpConfig { keys_file: Some(path), ..IdpConfig::default() };
+/// let error = Server::bind("127.0.0.1:0", config).await.unwrap_err();
+/// assert!(matches!(error, StartError::Keys(KeyError::BadFile { .. })), "{error}");
+/// # }
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
     /// The key bytes are not a PKCS#8 key of the expected type.

@@ -21,30 +21,106 @@ use crate::state::{Idp, IdpConfig, SharedIdp, StartError};
 use crate::{authorize, control, discovery, faults, journal, jwks, login, logout, token, userinfo};
 
 /// The paths the mock serves, Auth0's.
+///
+/// ```
+/// # #[tokio::main] async fn main() {
+/// use mock_idp::{MockIdp, paths};
+/// let idp = MockIdp::start().await;
+/// let discovery: serde_json::Value = reqwest::get(idp.discovery_url()).await.unwrap().json().await.unwrap();
+/// let public = |path: &str| format!("{}{}", idp.issuer().trim_end_matches('/'), path);
+/// assert_eq!(discovery["token_endpoint"], public(paths::TOKEN));
+/// assert_eq!(discovery["authorization_endpoint"], public(paths::AUTHORIZE));
+/// assert_eq!(discovery["userinfo_endpoint"], public(paths::USERINFO));
+/// assert_eq!(discovery["end_session_endpoint"], public(paths::OIDC_LOGOUT));
+/// assert_eq!(discovery["revocation_endpoint"], public(paths::REVOKE));
+/// assert_eq!(discovery["jwks_uri"], public(paths::JWKS));
+/// assert_eq!(reqwest::get(idp.url(paths::HEALTH)).await.unwrap().status(), 200);
+/// # }
+/// ```
 pub mod paths {
     /// OIDC discovery.
+    ///
+    /// ```
+    /// use mock_idp::{Endpoint, paths};
+    /// assert_eq!(Endpoint::of_path(paths::DISCOVERY), Endpoint::Discovery);
+    /// ```
     pub const DISCOVERY: &str = "/.well-known/openid-configuration";
     /// The JWK set.
+    ///
+    /// ```
+    /// use mock_idp::{Endpoint, paths};
+    /// assert_eq!(Endpoint::of_path(paths::JWKS), Endpoint::Jwks);
+    /// ```
     pub const JWKS: &str = "/.well-known/jwks.json";
     /// The authorization endpoint.
+    ///
+    /// ```
+    /// use mock_idp::{Endpoint, paths};
+    /// assert_eq!(Endpoint::of_path(paths::AUTHORIZE), Endpoint::Authorize);
+    /// ```
     pub const AUTHORIZE: &str = "/authorize";
     /// Where the login and consent pages hand a transaction back to `/authorize`.
+    ///
+    /// ```
+    /// use mock_idp::{Endpoint, paths};
+    /// assert_eq!(Endpoint::of_path(paths::AUTHORIZE_RESUME), Endpoint::Authorize);
+    /// ```
     pub const AUTHORIZE_RESUME: &str = "/authorize/resume";
     /// The login page (Auth0's Universal Login path).
+    ///
+    /// ```
+    /// use mock_idp::{Endpoint, paths};
+    /// assert_eq!(Endpoint::of_path(paths::LOGIN), Endpoint::Login);
+    /// ```
     pub const LOGIN: &str = "/u/login";
     /// The consent page, for clients with `require_consent`.
+    ///
+    /// ```
+    /// use mock_idp::{Endpoint, paths};
+    /// assert_eq!(Endpoint::of_path(paths::CONSENT), Endpoint::Login);
+    /// ```
     pub const CONSENT: &str = "/u/consent";
     /// The token endpoint.
+    ///
+    /// ```
+    /// use mock_idp::{Endpoint, paths};
+    /// assert_eq!(Endpoint::of_path(paths::TOKEN), Endpoint::Token);
+    /// ```
     pub const TOKEN: &str = "/oauth/token";
     /// Refresh-token revocation.
+    ///
+    /// ```
+    /// use mock_idp::{Endpoint, paths};
+    /// assert_eq!(Endpoint::of_path(paths::REVOKE), Endpoint::Revoke);
+    /// ```
     pub const REVOKE: &str = "/oauth/revoke";
     /// The userinfo endpoint.
+    ///
+    /// ```
+    /// use mock_idp::{Endpoint, paths};
+    /// assert_eq!(Endpoint::of_path(paths::USERINFO), Endpoint::Userinfo);
+    /// ```
     pub const USERINFO: &str = "/userinfo";
     /// Auth0's logout.
+    ///
+    /// ```
+    /// use mock_idp::{Endpoint, paths};
+    /// assert_eq!(Endpoint::of_path(paths::LOGOUT), Endpoint::Logout);
+    /// ```
     pub const LOGOUT: &str = "/v2/logout";
     /// OIDC RP-initiated logout.
+    ///
+    /// ```
+    /// use mock_idp::{Endpoint, paths};
+    /// assert_eq!(Endpoint::of_path(paths::OIDC_LOGOUT), Endpoint::Logout);
+    /// ```
     pub const OIDC_LOGOUT: &str = "/oidc/logout";
     /// Liveness for orchestration.
+    ///
+    /// ```
+    /// use mock_idp::{Endpoint, paths};
+    /// assert_eq!(Endpoint::of_path(paths::HEALTH), Endpoint::Health);
+    /// ```
     pub const HEALTH: &str = "/health";
 }
 
@@ -65,6 +141,19 @@ pub struct Server {
 
 impl Server {
     /// Binds `addr` (port 0 picks a free port) and builds the engine for `config`.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// use mock_idp::{IdpConfig, Server, StartError};
+    /// let server = Server::bind("127.0.0.1:0", IdpConfig::default()).await.unwrap();
+    /// assert_ne!(server.local_addr().port(), 0);
+    ///
+    /// // A port in use is an error, not a panic.
+    /// let taken = server.local_addr().to_string();
+    /// let error = Server::bind(&taken, IdpConfig::default()).await.unwrap_err();
+    /// assert!(matches!(error, StartError::Bind { .. }));
+    /// # }
+    /// ```
     pub async fn bind(addr: &str, config: IdpConfig) -> Result<Self, StartError> {
         let listener = TcpListener::bind(addr)
             .await
@@ -84,6 +173,15 @@ impl Server {
     }
 
     /// The address it listens on.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// let server = mock_idp::Server::bind("127.0.0.1:0", mock_idp::IdpConfig::default()).await.unwrap();
+    /// let addr = server.local_addr();
+    /// assert!(addr.ip().is_loopback());
+    /// assert!(std::net::TcpStream::connect(addr).is_ok(), "bound and listening before `run`");
+    /// # }
+    /// ```
     pub fn local_addr(&self) -> SocketAddr {
         self.listener
             .local_addr()
@@ -91,11 +189,39 @@ impl Server {
     }
 
     /// The issuer, with its trailing slash.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// use mock_idp::{IdpConfig, Server};
+    /// let server = Server::bind("127.0.0.1:0", IdpConfig::default()).await.unwrap();
+    /// assert_eq!(server.issuer(), format!("http://localhost:{}/", server.local_addr().port()));
+    ///
+    /// // `{port}` in a configured issuer is the bound port.
+    /// let server = Server::bind("127.0.0.1:0", IdpConfig::default().issuer("http://mock-idp:{port}")).await.unwrap();
+    /// assert_eq!(server.issuer(), format!("http://mock-idp:{}/", server.local_addr().port()));
+    /// # }
+    /// ```
     pub fn issuer(&self) -> &str {
         &self.idp.issuer
     }
 
     /// The router, for driving the mock without a socket (`tower::ServiceExt::oneshot`).
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// use axum::body::Body;
+    /// use axum::http::Request;
+    /// use tower::ServiceExt;
+    ///
+    /// let server = mock_idp::Server::bind("127.0.0.1:0", mock_idp::IdpConfig::default()).await.unwrap();
+    /// let response = server
+    ///     .router()
+    ///     .oneshot(Request::get("/.well-known/jwks.json").body(Body::empty()).unwrap())
+    ///     .await
+    ///     .unwrap();
+    /// assert_eq!(response.status(), 200);
+    /// # }
+    /// ```
     pub fn router(&self) -> Router {
         app(Arc::clone(&self.idp))
     }
@@ -105,6 +231,25 @@ impl Server {
     }
 
     /// Serves until `shutdown` completes, then finishes in-flight requests.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// use mock_idp::{IdpConfig, Server};
+    /// // Arrange
+    /// let server = Server::bind("127.0.0.1:0", IdpConfig::default()).await.unwrap();
+    /// let health = format!("http://{}/health", server.local_addr());
+    /// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    /// let running = tokio::spawn(server.run(async { stopped.await.ok(); }));
+    ///
+    /// // Act
+    /// let status = reqwest::get(&health).await.unwrap().status();
+    /// stop.send(()).unwrap();
+    ///
+    /// // Assert: it served, then shut down cleanly when asked.
+    /// assert_eq!(status, 200);
+    /// assert!(running.await.unwrap().is_ok());
+    /// # }
+    /// ```
     pub async fn run(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,

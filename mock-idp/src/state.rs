@@ -57,12 +57,34 @@ impl Default for IdpConfig {
 
 impl IdpConfig {
     /// Sets deterministic mode.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// use mock_idp::{DETERMINISTIC_EPOCH, IdpConfig, Server};
+    /// let server = Server::bind("127.0.0.1:0", IdpConfig::default().deterministic(true)).await.unwrap();
+    /// let clock = format!("http://{}/_mock/clock", server.local_addr());
+    /// tokio::spawn(server.run(std::future::pending()));
+    /// let clock: serde_json::Value = reqwest::get(clock).await.unwrap().json().await.unwrap();
+    /// assert_eq!(clock["now"], DETERMINISTIC_EPOCH);
+    /// assert_eq!(clock["frozen"], true);
+    /// # }
+    /// ```
     pub fn deterministic(mut self, on: bool) -> Self {
         self.deterministic = on;
         self
     }
 
     /// Sets the public issuer URL.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// use mock_idp::{IdpConfig, Server, StartError};
+    /// let server = Server::bind("127.0.0.1:0", IdpConfig::default().issuer("https://idp.test")).await.unwrap();
+    /// assert_eq!(server.issuer(), "https://idp.test/");
+    /// let error = Server::bind("127.0.0.1:0", IdpConfig::default().issuer("idp.test")).await.unwrap_err();
+    /// assert!(matches!(error, StartError::Issuer(_)));
+    /// # }
+    /// ```
     pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
         self.issuer = Some(issuer.into());
         self
@@ -150,6 +172,17 @@ impl Grants {
 }
 
 /// One mock identity provider.
+///
+/// ```
+/// # #[tokio::main] async fn main() {
+/// // Not exported: reached through `MockIdp` (or a `Server`), whose HTTP endpoints and Rust
+/// // methods share this one engine.
+/// let idp = mock_idp::MockIdp::builder().deterministic().start().await;
+/// idp.clock().advance_secs(60);
+/// let clock: serde_json::Value = reqwest::get(idp.url("/_mock/clock")).await.unwrap().json().await.unwrap();
+/// assert_eq!(clock["now"], idp.clock().now());
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct Idp {
     pub(crate) issuer: String,
@@ -167,6 +200,17 @@ pub struct Idp {
 }
 
 /// Why a mock could not start.
+///
+/// ```
+/// # #[tokio::main] async fn main() {
+/// use mock_idp::{Client, IdpConfig, Server, StartError, TenantConfig};
+/// let mut tenant = TenantConfig::default();
+/// tenant.upsert_client(Client::m2m("worker", "s").grant("https://unknown-api", ["read"]));
+/// let error = Server::bind("127.0.0.1:0", IdpConfig { tenant, ..IdpConfig::default() }).await.unwrap_err();
+/// assert!(matches!(error, StartError::Config(_)));
+/// assert!(error.to_string().contains("https://unknown-api"));
+/// # }
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     /// The configuration is inconsistent.

@@ -13,6 +13,27 @@ use crate::keys::{Algorithm, foreign_key};
 use crate::state::Idp;
 
 /// Which kind of token to mint.
+///
+/// ```
+/// # #[tokio::main] async fn main() {
+/// use mock_idp::{MockIdp, TokenKind};
+/// assert_eq!(TokenKind::default(), TokenKind::Access);
+///
+/// // The control API takes the kind in snake case: `{"kind": "id"}`.
+/// let idp = MockIdp::start().await;
+/// let minted: serde_json::Value = reqwest::Client::new()
+///     .post(idp.url("/_mock/tokens"))
+///     .json(&serde_json::json!({ "kind": "id" }))
+///     .send().await.unwrap()
+///     .json().await.unwrap();
+/// let token = minted["token"].as_str().unwrap();
+/// # use base64::Engine;
+/// let claims: serde_json::Value = serde_json::from_slice(
+///     &base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token.split('.').nth(1).unwrap()).unwrap(),
+/// ).unwrap();
+/// assert_eq!(claims["aud"], "sample-spa", "an ID token is for the client");
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum TokenKind {
@@ -24,6 +45,22 @@ pub enum TokenKind {
 }
 
 /// How the minted token is signed.
+///
+/// ```
+/// # #[tokio::main] async fn main() {
+/// use mock_idp::{MockIdp, Signing};
+/// assert_eq!(Signing::default(), Signing::Active);
+///
+/// // The control API takes the signing in snake case: `{"signing": "none"}`.
+/// let idp = MockIdp::start().await;
+/// let minted: serde_json::Value = reqwest::Client::new()
+///     .post(idp.url("/_mock/tokens"))
+///     .json(&serde_json::json!({ "signing": "none" }))
+///     .send().await.unwrap()
+///     .json().await.unwrap();
+/// assert!(minted["token"].as_str().unwrap().ends_with('.'), "no signature");
+/// # }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Signing {
@@ -105,45 +142,152 @@ impl TokenBuilder {
     }
 
     /// Mints an ID token instead of an access token.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # use base64::Engine;
+    /// # let part = |t: &str, i: usize| -> serde_json::Value { serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.split('.').nth(i).unwrap()).unwrap()).unwrap() };
+    /// # let payload = |t: &str| part(t, 1);
+    /// # let header = |t: &str| part(t, 0);
+    /// let idp = mock_idp::MockIdp::start().await;
+    /// let claims = payload(&idp.token().id_token().sign());
+    /// assert_eq!(claims["aud"], "sample-spa");
+    /// assert_eq!(claims["email"], "alice@example.com");
+    /// assert_eq!(claims["name"], "Alice Example");
+    /// # }
+    /// ```
     pub fn id_token(mut self) -> Self {
         self.kind = TokenKind::Id;
         self
     }
 
     /// Mints an access token (the default).
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # use base64::Engine;
+    /// # let part = |t: &str, i: usize| -> serde_json::Value { serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.split('.').nth(i).unwrap()).unwrap()).unwrap() };
+    /// # let payload = |t: &str| part(t, 1);
+    /// # let header = |t: &str| part(t, 0);
+    /// let idp = mock_idp::MockIdp::start().await;
+    /// let claims = payload(&idp.token().id_token().access_token().sign());
+    /// assert_eq!(claims["aud"], "https://sample-api");
+    /// assert!(claims["jti"].is_string());
+    /// assert!(claims.get("email").is_none());
+    /// # }
+    /// ```
     pub fn access_token(mut self) -> Self {
         self.kind = TokenKind::Access;
         self
     }
 
     /// Sets any claim; `Value::Null` removes it.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # use base64::Engine;
+    /// # let part = |t: &str, i: usize| -> serde_json::Value { serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.split('.').nth(i).unwrap()).unwrap()).unwrap() };
+    /// # let payload = |t: &str| part(t, 1);
+    /// # let header = |t: &str| part(t, 0);
+    /// let idp = mock_idp::MockIdp::start().await;
+    /// let token = idp.token()
+    ///     .claim("https://example.com/tenant", "acme")
+    ///     .claim("azp", serde_json::Value::Null)
+    ///     .sign();
+    /// let claims = payload(&token);
+    /// assert_eq!(claims["https://example.com/tenant"], "acme");
+    /// assert!(claims.get("azp").is_none(), "null removes a default claim");
+    /// # }
+    /// ```
     pub fn claim(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
         self.claims.insert(name.into(), value.into());
         self
     }
 
     /// Removes a claim the defaults would add (e.g. `exp`).
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # use base64::Engine;
+    /// # let part = |t: &str, i: usize| -> serde_json::Value { serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.split('.').nth(i).unwrap()).unwrap()).unwrap() };
+    /// # let payload = |t: &str| part(t, 1);
+    /// # let header = |t: &str| part(t, 0);
+    /// let idp = mock_idp::MockIdp::start().await;
+    /// let claims = payload(&idp.token().without_claim("exp").sign());
+    /// assert!(claims.get("exp").is_none());
+    /// assert!(claims["iat"].is_i64());
+    /// # }
+    /// ```
     pub fn without_claim(self, name: impl Into<String>) -> Self {
         self.claim(name, Value::Null)
     }
 
     /// Sets any header parameter; `Value::Null` removes it.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # use base64::Engine;
+    /// # let part = |t: &str, i: usize| -> serde_json::Value { serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.split('.').nth(i).unwrap()).unwrap()).unwrap() };
+    /// # let payload = |t: &str| part(t, 1);
+    /// # let header = |t: &str| part(t, 0);
+    /// let idp = mock_idp::MockIdp::start().await;
+    /// let token = idp.token().header("jku", "http://evil.test/jwks.json").header("typ", "at+jwt").sign();
+    /// assert_eq!(header(&token)["jku"], "http://evil.test/jwks.json");
+    /// assert_eq!(header(&token)["typ"], "at+jwt");
+    /// assert_eq!(header(&token)["kid"], idp.active_kid());
+    /// # }
+    /// ```
     pub fn header(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
         self.header.insert(name.into(), value.into());
         self
     }
 
     /// `sub`.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # use base64::Engine;
+    /// # let part = |t: &str, i: usize| -> serde_json::Value { serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.split('.').nth(i).unwrap()).unwrap()).unwrap() };
+    /// # let payload = |t: &str| part(t, 1);
+    /// # let header = |t: &str| part(t, 0);
+    /// let idp = mock_idp::MockIdp::start().await;
+    /// assert_eq!(payload(&idp.token().sign())["sub"], "auth0|alice");
+    /// assert_eq!(payload(&idp.token().subject("auth0|bob").sign())["sub"], "auth0|bob");
+    /// # }
+    /// ```
     pub fn subject(self, sub: impl Into<String>) -> Self {
         self.claim("sub", sub.into())
     }
 
     /// `aud` as a string.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # use base64::Engine;
+    /// # let part = |t: &str, i: usize| -> serde_json::Value { serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.split('.').nth(i).unwrap()).unwrap()).unwrap() };
+    /// # let payload = |t: &str| part(t, 1);
+    /// # let header = |t: &str| part(t, 0);
+    /// let idp = mock_idp::MockIdp::start().await;
+    /// assert_eq!(payload(&idp.token().audience("https://orders").sign())["aud"], "https://orders");
+    /// # }
+    /// ```
     pub fn audience(self, aud: impl Into<String>) -> Self {
         self.claim("aud", aud.into())
     }
 
     /// `aud` as an array.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # use base64::Engine;
+    /// # let part = |t: &str, i: usize| -> serde_json::Value { serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.split('.').nth(i).unwrap()).unwrap()).unwrap() };
+    /// # let payload = |t: &str| part(t, 1);
+    /// # let header = |t: &str| part(t, 0);
+    /// let idp = mock_idp::MockIdp::start().await;
+    /// let token = idp.token().audiences(["https://sample-api", "https://orders"]).sign();
+    /// assert_eq!(payload(&token)["aud"], serde_json::json!(["https://sample-api", "https://orders"]));
+    /// # }
+    /// ```
     pub fn audiences<I, S>(self, auds: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -154,16 +298,54 @@ impl TokenBuilder {
     }
 
     /// `iss`.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # use base64::Engine;
+    /// # let part = |t: &str, i: usize| -> serde_json::Value { serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.split('.').nth(i).unwrap()).unwrap()).unwrap() };
+    /// # let payload = |t: &str| part(t, 1);
+    /// # let header = |t: &str| part(t, 0);
+    /// let idp = mock_idp::MockIdp::start().await;
+    /// assert_eq!(payload(&idp.token().sign())["iss"], idp.issuer());
+    /// let claims = payload(&idp.token().issuer("https://evil.test/").sign());
+    /// assert_eq!(claims["iss"], "https://evil.test/");
+    /// # }
+    /// ```
     pub fn issuer(self, iss: impl Into<String>) -> Self {
         self.claim("iss", iss.into())
     }
 
     /// `scope`, space-separated.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # use base64::Engine;
+    /// # let part = |t: &str, i: usize| -> serde_json::Value { serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.split('.').nth(i).unwrap()).unwrap()).unwrap() };
+    /// # let payload = |t: &str| part(t, 1);
+    /// # let header = |t: &str| part(t, 0);
+    /// let idp = mock_idp::MockIdp::start().await;
+    /// assert!(payload(&idp.token().sign()).get("scope").is_none(), "no scope by default");
+    /// let token = idp.token().scope("read:messages write:messages").sign();
+    /// assert_eq!(payload(&token)["scope"], "read:messages write:messages");
+    /// # }
+    /// ```
     pub fn scope(self, scope: impl Into<String>) -> Self {
         self.claim("scope", scope.into())
     }
 
     /// `permissions` array.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # use base64::Engine;
+    /// # let part = |t: &str, i: usize| -> serde_json::Value { serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.split('.').nth(i).unwrap()).unwrap()).unwrap() };
+    /// # let payload = |t: &str| part(t, 1);
+    /// # let header = |t: &str| part(t, 0);
+    /// let idp = mock_idp::MockIdp::start().await;
+    /// let token = idp.token().permissions(["read:messages"]).sign();
+    /// assert_eq!(payload(&token)["permissions"], serde_json::json!(["read:messages"]));
+    /// # }
+    /// ```
     pub fn permissions<I, S>(self, permissions: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -174,11 +356,35 @@ impl TokenBuilder {
     }
 
     /// `azp`.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # use base64::Engine;
+    /// # let part = |t: &str, i: usize| -> serde_json::Value { serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.split('.').nth(i).unwrap()).unwrap()).unwrap() };
+    /// # let payload = |t: &str| part(t, 1);
+    /// # let header = |t: &str| part(t, 0);
+    /// let idp = mock_idp::MockIdp::start().await;
+    /// assert_eq!(payload(&idp.token().sign())["azp"], "sample-spa");
+    /// assert_eq!(payload(&idp.token().azp("sample-m2m").sign())["azp"], "sample-m2m");
+    /// # }
+    /// ```
     pub fn azp(self, client_id: impl Into<String>) -> Self {
         self.claim("azp", client_id.into())
     }
 
     /// `nonce` (ID tokens).
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # use base64::Engine;
+    /// # let part = |t: &str, i: usize| -> serde_json::Value { serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.split('.').nth(i).unwrap()).unwrap()).unwrap() };
+    /// # let payload = |t: &str| part(t, 1);
+    /// # let header = |t: &str| part(t, 0);
+    /// let idp = mock_idp::MockIdp::start().await;
+    /// let token = idp.token().id_token().nonce("n-0S6_WzA2Mj").sign();
+    /// assert_eq!(payload(&token)["nonce"], "n-0S6_WzA2Mj");
+    /// # }
+    /// ```
     pub fn nonce(self, nonce: impl Into<String>) -> Self {
         self.claim("nonce", nonce.into())
     }
@@ -188,55 +394,210 @@ impl TokenBuilder {
     }
 
     /// Issued two hours ago, expired one hour ago: past any validator's leeway.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// use base64::Engine;
+    /// let idp = mock_idp::MockIdp::start().await;
+    ///
+    /// let token = idp.token().expired().sign();
+    ///
+    /// let payload = token.split('.').nth(1).unwrap();
+    /// let claims: serde_json::Value = serde_json::from_slice(
+    ///     &base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap(),
+    /// ).unwrap();
+    /// let exp = claims["exp"].as_i64().unwrap();
+    /// assert!(exp < idp.clock().now() - 60, "expired by more than a typical leeway");
+    /// assert!(claims["iat"].as_i64().unwrap() < exp);
+    /// # }
+    /// ```
     pub fn expired(self) -> Self {
         let now = self.now();
         self.claim("iat", now - 7_200).claim("exp", now - 3_600)
     }
 
     /// `exp` = now + `lifetime`.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # use base64::Engine;
+    /// # let part = |t: &str, i: usize| -> serde_json::Value { serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.split('.').nth(i).unwrap()).unwrap()).unwrap() };
+    /// # let payload = |t: &str| part(t, 1);
+    /// # let header = |t: &str| part(t, 0);
+    /// use std::time::Duration;
+    /// let idp = mock_idp::MockIdp::builder().deterministic().start().await;
+    /// let token = idp.token().expires_in(Duration::from_secs(60)).sign();
+    /// assert_eq!(payload(&token)["exp"], idp.clock().now() + 60);
+    /// # }
+    /// ```
     pub fn expires_in(self, lifetime: Duration) -> Self {
         let exp = self.now() + secs(lifetime);
         self.claim("exp", exp)
     }
 
     /// `exp` at an absolute Unix time.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # use base64::Engine;
+    /// # let part = |t: &str, i: usize| -> serde_json::Value { serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.split('.').nth(i).unwrap()).unwrap()).unwrap() };
+    /// # let payload = |t: &str| part(t, 1);
+    /// # let header = |t: &str| part(t, 0);
+    /// let idp = mock_idp::MockIdp::start().await;
+    /// assert_eq!(payload(&idp.token().expires_at(1_700_000_000).sign())["exp"], 1_700_000_000);
+    /// # }
+    /// ```
     pub fn expires_at(self, unix_seconds: i64) -> Self {
         self.claim("exp", unix_seconds)
     }
 
     /// `iat` at an absolute Unix time.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # use base64::Engine;
+    /// # let part = |t: &str, i: usize| -> serde_json::Value { serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.split('.').nth(i).unwrap()).unwrap()).unwrap() };
+    /// # let payload = |t: &str| part(t, 1);
+    /// # let header = |t: &str| part(t, 0);
+    /// let idp = mock_idp::MockIdp::start().await;
+    /// assert_eq!(payload(&idp.token().issued_at(1_700_000_000).sign())["iat"], 1_700_000_000);
+    /// # }
+    /// ```
     pub fn issued_at(self, unix_seconds: i64) -> Self {
         self.claim("iat", unix_seconds)
     }
 
     /// `nbf` = now + `delay`: not valid yet.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # use base64::Engine;
+    /// # let part = |t: &str, i: usize| -> serde_json::Value { serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.split('.').nth(i).unwrap()).unwrap()).unwrap() };
+    /// # let payload = |t: &str| part(t, 1);
+    /// # let header = |t: &str| part(t, 0);
+    /// use std::time::Duration;
+    /// use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, errors::ErrorKind, jwk::JwkSet};
+    /// // Arrange
+    /// let idp = mock_idp::MockIdp::start().await;
+    /// let set: JwkSet = serde_json::from_value(idp.jwks()).unwrap();
+    /// let key = DecodingKey::from_jwk(set.find(&idp.active_kid()).unwrap()).unwrap();
+    /// let mut validation = Validation::new(Algorithm::RS256);
+    /// validation.set_audience(&["https://sample-api"]);
+    /// validation.validate_nbf = true;
+    ///
+    /// // Act
+    /// let token = idp.token().not_before_in(Duration::from_secs(300)).sign();
+    ///
+    /// // Assert
+    /// assert_eq!(payload(&token)["nbf"], payload(&token)["iat"].as_i64().unwrap() + 300);
+    /// let error = decode::<serde_json::Value>(&token, &key, &validation).unwrap_err();
+    /// assert_eq!(error.kind(), &ErrorKind::ImmatureSignature);
+    /// # }
+    /// ```
     pub fn not_before_in(self, delay: Duration) -> Self {
         let nbf = self.now() + secs(delay);
         self.claim("nbf", nbf)
     }
 
     /// Header `kid`.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # use base64::Engine;
+    /// # let part = |t: &str, i: usize| -> serde_json::Value { serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.split('.').nth(i).unwrap()).unwrap()).unwrap() };
+    /// # let payload = |t: &str| part(t, 1);
+    /// # let header = |t: &str| part(t, 0);
+    /// let idp = mock_idp::MockIdp::start().await;
+    /// assert_eq!(header(&idp.token().sign())["kid"], idp.active_kid());
+    /// assert_eq!(header(&idp.token().kid("my-kid").sign())["kid"], "my-kid");
+    /// # }
+    /// ```
     pub fn kid(self, kid: impl Into<String>) -> Self {
         self.header("kid", kid.into())
     }
 
     /// A `kid` no JWKS has ever had.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # use base64::Engine;
+    /// # let part = |t: &str, i: usize| -> serde_json::Value { serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.split('.').nth(i).unwrap()).unwrap()).unwrap() };
+    /// # let payload = |t: &str| part(t, 1);
+    /// # let header = |t: &str| part(t, 0);
+    /// let idp = mock_idp::MockIdp::start().await;
+    /// let kid = header(&idp.token().unknown_kid().sign())["kid"].clone();
+    /// let jwks = idp.jwks();
+    /// assert!(jwks["keys"].as_array().unwrap().iter().all(|key| key["kid"] != kid));
+    /// # }
+    /// ```
     pub fn unknown_kid(self) -> Self {
         self.kid("unknown-kid-0000")
     }
 
     /// No `kid` in the header.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # use base64::Engine;
+    /// # let part = |t: &str, i: usize| -> serde_json::Value { serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.split('.').nth(i).unwrap()).unwrap()).unwrap() };
+    /// # let payload = |t: &str| part(t, 1);
+    /// # let header = |t: &str| part(t, 0);
+    /// let idp = mock_idp::MockIdp::start().await;
+    /// let token = idp.token().without_kid().sign();
+    /// assert!(header(&token).get("kid").is_none());
+    /// assert_eq!(header(&token)["alg"], "RS256");
+    /// # }
+    /// ```
     pub fn without_kid(self) -> Self {
         self.header("kid", Value::Null)
     }
 
     /// Unsigned: `alg: "none"` and an empty signature.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # use base64::Engine;
+    /// # let part = |t: &str, i: usize| -> serde_json::Value { serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.split('.').nth(i).unwrap()).unwrap()).unwrap() };
+    /// # let payload = |t: &str| part(t, 1);
+    /// # let header = |t: &str| part(t, 0);
+    /// let idp = mock_idp::MockIdp::start().await;
+    /// let token = idp.token().alg_none().sign();
+    /// assert_eq!(header(&token)["alg"], "none");
+    /// assert_eq!(token.split('.').nth(2), Some(""), "empty signature");
+    /// # }
+    /// ```
     pub fn alg_none(mut self) -> Self {
         self.signing = Signing::None;
         self
     }
 
     /// HS256 with the active public key (PEM) as the HMAC secret.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// use base64::Engine;
+    /// use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode};
+    /// use rsa::pkcs8::{EncodePublicKey, LineEnding};
+    /// // Arrange: the public key as a verifier that trusts the header's `alg` would load it.
+    /// let idp = mock_idp::MockIdp::start().await;
+    /// let jwk = &idp.jwks()["keys"][0];
+    /// let b64 = |v: &serde_json::Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(v.as_str().unwrap()).unwrap();
+    /// let public = rsa::RsaPublicKey::new(
+    ///     rsa::BigUint::from_bytes_be(&b64(&jwk["n"])),
+    ///     rsa::BigUint::from_bytes_be(&b64(&jwk["e"])),
+    /// ).unwrap();
+    /// let pem = public.to_public_key_pem(LineEnding::LF).unwrap();
+    ///
+    /// // Act
+    /// let token = idp.token().hs256_with_public_key().sign();
+    ///
+    /// // Assert: an HMAC verifier keyed with the public PEM accepts it; that is the attack.
+    /// let mut naive = Validation::new(Algorithm::HS256);
+    /// naive.set_audience(&["https://sample-api"]);
+    /// let key = DecodingKey::from_secret(pem.as_bytes()).unwrap();
+    /// assert!(decode::<serde_json::Value>(&token, &key, &naive).is_ok());
+    /// # }
+    /// ```
     pub fn hs256_with_public_key(mut self) -> Self {
         self.signing = Signing::Hs256PublicKey;
         self
@@ -260,12 +621,56 @@ impl TokenBuilder {
     }
 
     /// A valid-looking RS256 signature by a key the JWKS does not publish.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # use base64::Engine;
+    /// # let part = |t: &str, i: usize| -> serde_json::Value { serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.split('.').nth(i).unwrap()).unwrap()).unwrap() };
+    /// # let payload = |t: &str| part(t, 1);
+    /// # let header = |t: &str| part(t, 0);
+    /// use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, errors::ErrorKind, jwk::JwkSet};
+    /// let idp = mock_idp::MockIdp::start().await;
+    /// let token = idp.token().signed_by_foreign_key().sign();
+    ///
+    /// // It names the real key...
+    /// assert_eq!(header(&token)["kid"], idp.active_kid());
+    /// // ...but that key does not verify it.
+    /// let set: JwkSet = serde_json::from_value(idp.jwks()).unwrap();
+    /// let key = DecodingKey::from_jwk(set.find(&idp.active_kid()).unwrap()).unwrap();
+    /// let mut validation = Validation::new(Algorithm::RS256);
+    /// validation.set_audience(&["https://sample-api"]);
+    /// let error = decode::<serde_json::Value>(&token, &key, &validation).unwrap_err();
+    /// assert_eq!(error.kind(), &ErrorKind::InvalidSignature);
+    /// # }
+    /// ```
     pub fn signed_by_foreign_key(mut self) -> Self {
         self.signing = Signing::ForeignKey;
         self
     }
 
     /// Signs the token.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header, jwk::JwkSet};
+    /// // Arrange
+    /// let idp = mock_idp::MockIdp::start().await;
+    ///
+    /// // Act
+    /// let token = idp.token().scope("read:messages").sign();
+    ///
+    /// // Assert: an independent verifier accepts it with the published JWKS.
+    /// let set: JwkSet = serde_json::from_value(idp.jwks()).unwrap();
+    /// let kid = decode_header(&token).unwrap().kid.unwrap();
+    /// let key = DecodingKey::from_jwk(set.find(&kid).unwrap()).unwrap();
+    /// let mut validation = Validation::new(Algorithm::RS256);
+    /// validation.set_issuer(&[idp.issuer()]);
+    /// validation.set_audience(&["https://sample-api"]);
+    /// let claims = decode::<serde_json::Value>(&token, &key, &validation).unwrap().claims;
+    /// assert_eq!(claims["sub"], "auth0|alice");
+    /// assert_eq!(claims["scope"], "read:messages");
+    /// # }
+    /// ```
     pub fn sign(self) -> String {
         let idp = &self.idp;
         let active = idp.active_key();
