@@ -979,11 +979,11 @@ impl MockIdpBuilder {
 
     /// Listen on this port instead of an ephemeral one.
     ///
-    /// ```
+    /// ```no_run
     /// # #[tokio::main] async fn main() {
     /// use mock_idp::MockIdp;
-    /// // A port known to be free a moment ago, for the example; tests normally keep the ephemeral one.
-    /// let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    /// // A fixed port, as the Playwright suites use; tests normally keep the ephemeral one.
+    /// let port = 4000;
     /// let idp = MockIdp::builder().port(port).start().await;
     /// assert_eq!(idp.address().port(), port);
     /// assert_eq!(idp.issuer(), format!("http://localhost:{port}/"));
