@@ -9,6 +9,14 @@ import { defineConfig, devices } from "@playwright/test";
  * test). The suites with servers of their own have their own configs, because both own
  * port 3000: playwright.spa-js.config.ts and playwright.sample-spa.config.ts.
  */
+/**
+ * Whether a suite may use servers already listening on its ports (handy while editing specs).
+ * Never in CI, and never under `cargo xtask test` (E2E_OWN_SERVERS=1): a demo or another
+ * checkout's servers on :3000/:3001/:4000 would be tested instead of this code, so the run fails
+ * with "http://localhost:3000 is already used" instead.
+ */
+export const reuseExistingServer = !process.env.CI && !process.env.E2E_OWN_SERVERS;
+
 const chromiumArgs = [
   "--headless",
   "--no-sandbox",

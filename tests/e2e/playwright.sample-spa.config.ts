@@ -2,7 +2,7 @@ import { statSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "@playwright/test";
-import base from "./playwright.config";
+import base, { reuseExistingServer } from "./playwright.config";
 
 /**
  * The whole tutorial flow in a browser: the built sample-spa (`vite preview` on :3000, `/api`
@@ -60,7 +60,7 @@ export default defineConfig({
     {
       command: mockIdp,
       url: "http://localhost:4000/health",
-      reuseExistingServer: !process.env.CI,
+      reuseExistingServer,
       // A cold `cargo run` compiles the workspace first.
       timeout: 900_000,
       stdout: "ignore",
@@ -70,7 +70,7 @@ export default defineConfig({
       command: sampleApi,
       url: "http://localhost:3001/api/public",
       env: { ISSUER_BASE_URL: "http://localhost:4000/", PORT: "3001" },
-      reuseExistingServer: !process.env.CI,
+      reuseExistingServer,
       timeout: 900_000,
       stdout: "ignore",
       stderr: "pipe",
@@ -78,7 +78,7 @@ export default defineConfig({
     {
       command: spaCommand,
       url: "http://localhost:3000",
-      reuseExistingServer: !process.env.CI,
+      reuseExistingServer,
       // `npm run build` typechecks and bundles when dist/ is stale.
       timeout: 300_000,
       stdout: "ignore",

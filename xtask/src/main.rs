@@ -126,6 +126,8 @@ fn browser_steps(root: &Path, spa: &Path) -> Result<Vec<Step>, String> {
         ("MOCK_IDP_BIN", bin("mock-idp")),
         ("SAMPLE_API_BIN", bin("sample-api")),
         ("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1".to_string()),
+        // Start every server here; never test whatever already listens on :3000/:3001/:4000.
+        ("E2E_OWN_SERVERS", "1".to_string()),
     ];
 
     let mut steps = Vec::new();
