@@ -5,9 +5,18 @@ import { defineConfig, devices } from "@playwright/test";
  * Playwright's own browser downloads are never used (install with
  * PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 and never run `playwright install`).
  *
- * The servers (mock-idp :4000, sample-api :3001, sample-spa :3000) are not started
- * here yet; `webServer` entries get added when they are wired in.
+ * This default config starts no servers: it runs the specs that need none (the browser smoke
+ * test). The suites with servers of their own have their own configs, because both own
+ * port 3000: playwright.spa-js.config.ts and playwright.sample-spa.config.ts.
  */
+/**
+ * Whether a suite may use servers already listening on its ports (handy while editing specs).
+ * Never in CI, and never under `cargo xtask test` (E2E_OWN_SERVERS=1): a demo or another
+ * checkout's servers on :3000/:3001/:4000 would be tested instead of this code, so the run fails
+ * with "http://localhost:3000 is already used" instead.
+ */
+export const reuseExistingServer = !process.env.CI && !process.env.E2E_OWN_SERVERS;
+
 const chromiumArgs = [
   "--headless",
   "--no-sandbox",
@@ -20,8 +29,8 @@ const chromiumArgs = [
 
 export default defineConfig({
   testDir: "./specs",
-  // Specs with servers of their own run under their own config (playwright.spa-js.config.ts).
-  testIgnore: ["**/spa-js.spec.ts"],
+  // Specs with servers of their own run under their own configs.
+  testIgnore: ["**/spa-js.spec.ts", "**/sample-spa/**"],
   forbidOnly: !!process.env.CI,
   retries: 0,
   // The specs share one mock-idp and its session cookies; run them one at a time.

@@ -1,5 +1,5 @@
 import { defineConfig } from "@playwright/test";
-import base from "./playwright.config";
+import base, { reuseExistingServer } from "./playwright.config";
 
 /**
  * The real @auth0/auth0-spa-js against mock-idp, with nothing else: a static page of our own
@@ -23,7 +23,7 @@ export default defineConfig({
     {
       command: mockIdp,
       url: "http://localhost:4000/health",
-      reuseExistingServer: !process.env.CI,
+      reuseExistingServer,
       // A cold `cargo run` compiles the workspace first.
       timeout: 900_000,
       stdout: "ignore",
@@ -32,7 +32,7 @@ export default defineConfig({
     {
       command: "node fixtures/spa-js/serve.mjs",
       url: "http://localhost:3000/health",
-      reuseExistingServer: !process.env.CI,
+      reuseExistingServer,
       timeout: 30_000,
     },
   ],

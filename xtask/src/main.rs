@@ -66,11 +66,12 @@ fn test(root: &Path) -> Result<(), String> {
     });
     steps.push(Step {
         name: "sample-spa: unit tests",
-        dir: spa,
+        dir: spa.clone(),
         program: "npm",
         args: vec!["test"],
         env: vec![],
     });
+    steps.extend(browser_steps(root, &spa)?);
     let started = Instant::now();
     let mut results = Vec::new();
     for step in steps {
@@ -99,6 +100,81 @@ fn test(root: &Path) -> Result<(), String> {
     } else {
         Err("a test step failed".into())
     }
+}
+
+/// The Playwright suites in `tests/e2e`, against Debian's Chromium and prebuilt debug binaries.
+/// Each config that starts servers owns port 3000, so they run one after the other.
+fn browser_steps(root: &Path, spa: &Path) -> Result<Vec<Step>, String> {
+    let chromium = std::env::var_os("CHROMIUM_PATH")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    if !chromium.is_file() {
+        return Err(format!(
+            "the browser suites need Chromium at {}, and none is there.\n       \
+             Install Debian's package (`sudo apt-get install chromium`), or set CHROMIUM_PATH \
+             to a Chromium binary. Playwright's downloaded browsers are never used.",
+            chromium.display()
+        ));
+    }
+    let e2e = root.join("tests/e2e");
+    let target = match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => root.join(dir),
+        None => root.join("target"),
+    };
+    let bin = |name: &str| target.join("debug").join(name).display().to_string();
+    let servers = vec![
+        ("MOCK_IDP_BIN", bin("mock-idp")),
+        ("SAMPLE_API_BIN", bin("sample-api")),
+        ("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1".to_string()),
+        // Start every server here; never test whatever already listens on :3000/:3001/:4000.
+        ("E2E_OWN_SERVERS", "1".to_string()),
+    ];
+
+    let mut steps = Vec::new();
+    steps.extend(npm_install(&e2e, "e2e: npm ci"));
+    if newer_sources(spa) {
+        steps.push(Step {
+            name: "sample-spa: build (for the browser suite)",
+            dir: spa.to_path_buf(),
+            program: "npm",
+            args: vec!["run", "build"],
+            env: vec![],
+        });
+    }
+    steps.push(Step {
+        name: "mock-idp, sample-api: build the binaries the browser suites start",
+        dir: root.to_path_buf(),
+        program: "cargo",
+        args: vec!["build", "--locked", "-p", "mock-idp", "-p", "sample-api"],
+        env: vec![],
+    });
+    steps.push(Step {
+        name: "e2e: typecheck",
+        dir: e2e.clone(),
+        program: "npm",
+        args: vec!["run", "typecheck"],
+        env: vec![],
+    });
+    for (name, config) in [
+        ("e2e: browser smoke test", "playwright.config.ts"),
+        (
+            "e2e: auth0-spa-js against mock-idp",
+            "playwright.spa-js.config.ts",
+        ),
+        (
+            "e2e: sample-spa → mock-idp → sample-api",
+            "playwright.sample-spa.config.ts",
+        ),
+    ] {
+        steps.push(Step {
+            name,
+            dir: e2e.clone(),
+            program: "npx",
+            args: vec!["playwright", "test", "-c", config],
+            env: servers.clone(),
+        });
+    }
+    Ok(steps)
 }
 
 fn modified(path: &Path) -> Option<std::time::SystemTime> {
