@@ -24,6 +24,8 @@ pub const AUDIENCE: &str = "https://sample-api";
 pub const JWKS_PATH: &str = "/.well-known/jwks.json";
 
 static TRACING: LazyLock<()> = LazyLock::new(|| {
+    // Before any signing below picks jsonwebtoken's default provider for this process.
+    assert!(sample_api::auth::crypto::install_provider());
     if std::env::var_os("TEST_LOG").is_some() {
         tracing_subscriber::fmt()
             .with_env_filter("sample_api=debug")
@@ -99,6 +101,7 @@ pub fn b64(bytes: impl AsRef<[u8]>) -> String {
 
 /// Signs `header.payload` given as raw JSON text (so tests can write duplicate keys).
 pub fn sign_raw(header: &str, payload: &str, key: TestKey, alg: Algorithm) -> String {
+    LazyLock::force(&TRACING);
     let message = format!("{}.{}", b64(header), b64(payload));
     let signature =
         jsonwebtoken::crypto::sign(message.as_bytes(), &key.encoding_key(), alg).unwrap();
@@ -117,6 +120,7 @@ pub fn sign(header: &Value, claims: &Value, key: TestKey) -> String {
 
 /// HMAC-SHA256 over `header.payload` with an arbitrary secret (key-confusion attacks).
 pub fn sign_hs256(header: &Value, claims: &Value, secret: &[u8]) -> String {
+    LazyLock::force(&TRACING);
     let message = format!("{}.{}", b64(header.to_string()), b64(claims.to_string()));
     let key = EncodingKey::from_secret(secret).unwrap();
     let signature = jsonwebtoken::crypto::sign(message.as_bytes(), &key, Algorithm::HS256).unwrap();
