@@ -22,8 +22,13 @@ fn parse_ready(line: &str) -> (String, String) {
 
 impl Running {
     fn start(args: &[&str]) -> Self {
+        Self::start_with_env(args, &[])
+    }
+
+    fn start_with_env(args: &[&str], env: &[(&str, &std::path::Path)]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_mock-idp"))
             .args(args)
+            .envs(env.iter().map(|(k, v)| (*k, *v)))
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -103,25 +108,7 @@ async fn a_config_file_adds_users_and_the_env_var_points_to_it() {
         "[tokens]\naccess_token = 600\n\n[[users]]\nemail = \"carol@example.com\"\npassword = \"pw\"\n",
     )
     .unwrap();
-    let running = {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_mock-idp"))
-            .args(["--port", "0"])
-            .env("MOCK_IDP_CONFIG", &path)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let (issuer, address) = parse_ready(&line);
-        Running {
-            child,
-            issuer,
-            address,
-        }
-    };
+    let running = Running::start_with_env(&["--port", "0"], &[("MOCK_IDP_CONFIG", &path)]);
     let response: serde_json::Value = reqwest::Client::new()
         .post(running.url("/oauth/token"))
         .form(&[
