@@ -37,6 +37,16 @@ fn transaction(idp: &Idp, id: Option<&String>) -> Result<(String, Transaction), 
     Ok((id, txn))
 }
 
+/// The transaction a login or consent form was posted for, once its CSRF token checks out.
+fn posted_transaction(
+    idp: &Idp,
+    fields: &BTreeMap<String, String>,
+) -> Result<(String, Transaction), PageError> {
+    let (id, txn) = transaction(idp, fields.get("state"))?;
+    check_csrf(&txn, fields)?;
+    Ok((id, txn))
+}
+
 /// CSRF: the token must be this transaction's, compared in constant time.
 fn check_csrf(txn: &Transaction, fields: &BTreeMap<String, String>) -> Result<(), PageError> {
     let given = fields.get("csrf").map(String::as_str).unwrap_or_default();
@@ -71,13 +81,10 @@ pub(crate) async fn login_submit(
     body: Bytes,
 ) -> Response {
     let fields = form(&body);
-    let (id, txn) = match transaction(&idp, fields.get("state")) {
+    let (id, txn) = match posted_transaction(&idp, &fields) {
         Ok(found) => found,
         Err(e) => return e.into_response(),
     };
-    if let Err(e) = check_csrf(&txn, &fields) {
-        return e.into_response();
-    }
     let tenant = idp.tenant();
     let user = match fields.get("login_as").filter(|v| !v.is_empty()) {
         Some(login_as) => tenant.user_by_login(login_as),
@@ -211,13 +218,10 @@ pub(crate) async fn consent_submit(
     body: Bytes,
 ) -> Response {
     let fields = form(&body);
-    let (id, txn) = match transaction(&idp, fields.get("state")) {
+    let (id, txn) = match posted_transaction(&idp, &fields) {
         Ok(found) => found,
         Err(e) => return e.into_response(),
     };
-    if let Err(e) = check_csrf(&txn, &fields) {
-        return e.into_response();
-    }
     // Consent is given by the session the transaction was created for, nobody else.
     let cookie = session::cookie_value(&headers);
     let info = cookie

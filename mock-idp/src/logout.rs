@@ -20,17 +20,20 @@ use crate::html::{self, PageError};
 use crate::session;
 use crate::state::{Idp, SharedIdp};
 
+/// A query parameter, with an empty value read as absent.
+fn param<'q>(query: &'q BTreeMap<String, String>, name: &str) -> Option<&'q str> {
+    query
+        .get(name)
+        .map(String::as_str)
+        .filter(|v| !v.is_empty())
+}
+
 pub(crate) async fn v2_logout(
     State(idp): State<SharedIdp>,
     Query(query): Query<BTreeMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    let get = |name: &str| {
-        query
-            .get(name)
-            .map(String::as_str)
-            .filter(|v| !v.is_empty())
-    };
+    let get = |name: &str| param(&query, name);
     // `federated` (bare, no value) would also end the upstream IdP's session; there is none.
     match destination(&idp, get("client_id"), get("returnTo"), None) {
         Ok(target) => finish(&idp, &headers, target),
@@ -43,12 +46,7 @@ pub(crate) async fn oidc_logout(
     Query(query): Query<BTreeMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    let get = |name: &str| {
-        query
-            .get(name)
-            .map(String::as_str)
-            .filter(|v| !v.is_empty())
-    };
+    let get = |name: &str| param(&query, name);
     let result = (|| {
         let hinted = match get("id_token_hint") {
             Some(hint) => Some(client_of_hint(&idp, hint)?),

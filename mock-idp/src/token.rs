@@ -132,14 +132,6 @@ fn parse_json(bytes: &[u8]) -> Result<Params, OAuthError> {
     Ok(Params(params))
 }
 
-/// How the client presented its secret.
-#[derive(Debug, PartialEq, Eq)]
-enum SecretVia {
-    None,
-    Basic,
-    Post,
-}
-
 /// Finds and authenticates the client: `client_secret_basic`, `client_secret_post`, or
 /// nothing for a public client.
 pub(crate) fn authenticate_client<'t>(
@@ -152,7 +144,7 @@ pub(crate) fn authenticate_client<'t>(
         Some(value) => Some(parse_basic(value)?),
     };
     let body_secret = params.get("client_secret");
-    let (client_id, secret, via) = match (&basic, body_secret) {
+    let (client_id, secret) = match (&basic, body_secret) {
         (Some(_), Some(_)) => {
             return Err(OAuthError::InvalidRequest(
                 "Use one client authentication method, not both Basic and client_secret".into(),
@@ -164,17 +156,9 @@ pub(crate) fn authenticate_client<'t>(
                     "client_id in the body does not match the Authorization header".into(),
                 ));
             }
-            (id.as_str(), Some(secret.as_str()), SecretVia::Basic)
+            (id.as_str(), Some(secret.as_str()))
         }
-        (None, secret) => (
-            params.require("client_id")?,
-            secret,
-            if secret.is_some() {
-                SecretVia::Post
-            } else {
-                SecretVia::None
-            },
-        ),
+        (None, secret) => (params.require("client_id")?, secret),
     };
     let failed = || OAuthError::InvalidClient("Client authentication failed".into());
     let client = tenant.client(client_id).ok_or_else(failed)?;
@@ -188,10 +172,7 @@ pub(crate) fn authenticate_client<'t>(
         (Some(_), None) => Err(OAuthError::InvalidClient(
             "Client authentication failed: this client must send its client_secret".into(),
         )),
-        _ => {
-            let _ = via;
-            Err(failed())
-        }
+        _ => Err(failed()),
     }
 }
 
