@@ -122,7 +122,6 @@ impl Application {
         settings: Settings,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, StartupError> {
-        crate::auth::crypto::install_provider();
         let state = AppState::from_settings(&settings, clock)?;
         match state.validator.jwks().discover().await {
             Ok(()) => {}

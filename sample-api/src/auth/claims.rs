@@ -43,10 +43,10 @@ pub struct Claims {
     /// Expiry, seconds since the epoch.
     pub exp: u64,
     /// Not-before, seconds since the epoch.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "numeric_date")]
     pub nbf: Option<u64>,
     /// Issued-at, seconds since the epoch.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "numeric_date")]
     pub iat: Option<u64>,
     /// The client the token was issued to (Auth0's `azp`).
     #[serde(default)]
@@ -57,6 +57,14 @@ pub struct Claims {
     /// Auth0 RBAC permissions (present when "Add Permissions in the Access Token" is on).
     #[serde(default)]
     pub permissions: Option<Vec<String>>,
+}
+
+/// An optional time claim: absent is `None`, but when present it must be a NumericDate
+/// (`"nbf": null` is not "no `nbf`").
+fn numeric_date<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<u64>, D::Error> {
+    u64::deserialize(deserializer).map(Some)
 }
 
 /// `aud` is a string or an array of strings (RFC 7519 §4.1.3).

@@ -8,7 +8,8 @@
 //! * **Single flight.** Every fetch happens under one async mutex. A hundred requests that
 //!   arrive on a cold cache cause one fetch; the others wait for it and then read its result.
 //! * **Fresh keys are served lock-free.** A `kid` found in a set younger than `ttl` costs a
-//!   read lock and an `Arc` clone, nothing else.
+//!   read lock and an `Arc` clone, nothing else. Keys are parsed into aws-lc's form when a
+//!   set is fetched, not per token.
 //! * **Unknown `kid` → at most one refetch per `cooldown`.** A flood of random `kid`s cannot
 //!   turn into a flood of JWKS requests: after any fetch attempt, no new one is made until
 //!   the cool-down has passed. This is also how rotation works without a restart: the first
@@ -38,11 +39,13 @@ use std::{
 };
 
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
-use jsonwebtoken::DecodingKey;
 use serde::Deserialize;
 use url::Url;
 
-use super::clock::{Clock, SystemClock};
+use super::{
+    clock::{Clock, SystemClock},
+    jws::VerifyingKey,
+};
 
 /// Tuning of the cache. The defaults are `jose`'s (via `express-oauth2-jwt-bearer`) unless
 /// said otherwise.
@@ -180,7 +183,7 @@ struct RefreshState {
 }
 
 struct KeySet {
-    keys: HashMap<String, Arc<DecodingKey>>,
+    keys: HashMap<String, Arc<VerifyingKey>>,
     fetched_at: Instant,
     generation: u64,
 }
@@ -243,7 +246,7 @@ impl JwksCache {
     }
 
     /// The key for `kid`, fetching or refetching the JWKS as the policy allows.
-    pub async fn get(&self, kid: &str) -> Result<Arc<DecodingKey>, KeyError> {
+    pub async fn get(&self, kid: &str) -> Result<Arc<VerifyingKey>, KeyError> {
         let now = self.inner.clock.now();
         let seen = self.inner.snapshot();
         if let Some(set) = &seen
@@ -266,7 +269,7 @@ impl JwksCache {
         &self,
         kid: &str,
         seen_generation: Option<u64>,
-    ) -> Result<Arc<DecodingKey>, KeyError> {
+    ) -> Result<Arc<VerifyingKey>, KeyError> {
         let inner = &self.inner;
         let mut state = inner.refresh.lock().await;
         let now = inner.clock.now();
@@ -334,7 +337,7 @@ impl Inner {
         set: Option<&KeySet>,
         kid: &str,
         now: Instant,
-    ) -> Result<Arc<DecodingKey>, KeyError> {
+    ) -> Result<Arc<VerifyingKey>, KeyError> {
         let usable = set.filter(|s| {
             now.saturating_duration_since(s.fetched_at)
                 < self.settings.ttl + self.settings.max_stale
@@ -366,7 +369,7 @@ impl Inner {
         }
     }
 
-    async fn fetch(&self) -> Result<HashMap<String, Arc<DecodingKey>>, FetchError> {
+    async fn fetch(&self) -> Result<HashMap<String, Arc<VerifyingKey>>, FetchError> {
         let url = self.jwks_uri().await?;
         let body = self.get_json_body(&url).await?;
         let jwks: JwkSet = serde_json::from_slice(&body).map_err(|e| FetchError::Invalid {
@@ -485,10 +488,7 @@ struct JwkSet {
     keys: Vec<serde_json::Value>,
 }
 
-/// The minimum RSA modulus size accepted (RFC 7518 §3.3).
-const MIN_RSA_BITS: usize = 2048;
-
-fn usable_keys(jwks: JwkSet) -> HashMap<String, Arc<DecodingKey>> {
+fn usable_keys(jwks: JwkSet) -> HashMap<String, Arc<VerifyingKey>> {
     let mut keys = HashMap::new();
     let mut ambiguous = Vec::new();
     for jwk in &jwks.keys {
@@ -509,7 +509,7 @@ fn usable_keys(jwks: JwkSet) -> HashMap<String, Arc<DecodingKey>> {
     keys
 }
 
-fn usable_key(jwk: &serde_json::Value) -> Option<(String, DecodingKey)> {
+fn usable_key(jwk: &serde_json::Value) -> Option<(String, VerifyingKey)> {
     let field = |name: &str| jwk.get(name);
     let str_field = |name: &str| field(name).and_then(|v| v.as_str());
     if str_field("kty") != Some("RSA") {
@@ -524,25 +524,7 @@ fn usable_key(jwk: &serde_json::Value) -> Option<(String, DecodingKey)> {
     let kid = str_field("kid").filter(|k| !k.is_empty())?;
     let n = URL_SAFE_NO_PAD.decode(str_field("n")?).ok()?;
     let e = URL_SAFE_NO_PAD.decode(str_field("e")?).ok()?;
-    let n = strip_leading_zeros(&n);
-    let e = strip_leading_zeros(&e);
-    let n_bits = n.first().map_or(0, |top| {
-        (n.len() - 1) * 8 + (8 - top.leading_zeros() as usize)
-    });
-    if n_bits < MIN_RSA_BITS {
-        return None;
-    }
-    let e_is_odd_above_one =
-        !e.is_empty() && e.len() <= 8 && e.last().is_some_and(|b| b & 1 == 1) && e != [1];
-    if !e_is_odd_above_one {
-        return None;
-    }
-    Some((kid.to_owned(), DecodingKey::from_rsa_raw_components(n, e)))
-}
-
-fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
-    let start = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
-    &bytes[start..]
+    Some((kid.to_owned(), VerifyingKey::from_rsa_components(&n, &e)?))
 }
 
 #[cfg(test)]

@@ -4,16 +4,17 @@
 //! * [`Validator`]: the checks, in a documented order (see [`validator`]).
 //! * [`JwksCache`]: the IdP's keys, with single-flight fetching, a refetch cool-down and
 //!   outage tolerance (see [`jwks`]).
-//! * [`crypto::install_provider`]: parses each RSA key once instead of once per token.
+//! * [`jws`]: the compact JWS itself: protected header rules and RS256 verification with
+//!   keys parsed once.
 //! * [`AuthError`]: RFC 6750 responses (401/400/403, and 503 when no key can be had).
 //!
 //! The state only has to provide a [`Validator`] through [`axum::extract::FromRef`].
 
 pub mod claims;
 pub mod clock;
-pub mod crypto;
 pub mod error;
 pub mod jwks;
+pub mod jws;
 pub mod validator;
 
 pub use claims::{Audience, Claims, RequireScope, Scope};

@@ -24,8 +24,6 @@ pub const AUDIENCE: &str = "https://sample-api";
 pub const JWKS_PATH: &str = "/.well-known/jwks.json";
 
 static TRACING: LazyLock<()> = LazyLock::new(|| {
-    // Before any signing below picks jsonwebtoken's default provider for this process.
-    assert!(sample_api::auth::crypto::install_provider());
     if std::env::var_os("TEST_LOG").is_some() {
         tracing_subscriber::fmt()
             .with_env_filter("sample_api=debug")

@@ -1,5 +1,6 @@
 mod authorization_header;
 mod crafted_tokens;
+mod differential;
 mod error_snapshots;
 mod fuzz;
 mod helpers;
