@@ -126,8 +126,9 @@ impl Validator {
         }
         let claims: Claims =
             serde_json::from_slice(&payload).map_err(|_| InvalidToken::BadClaims)?;
-        check_registered_claims(&claims, &inner.settings, now())?;
-        check_times(&claims, inner.settings.leeway)?;
+        let now = now();
+        check_registered_claims(&claims, &inner.settings, now)?;
+        check_times(&claims, inner.settings.leeway, now)?;
         Ok(claims)
     }
 }
@@ -168,7 +169,7 @@ fn check_registered_claims(
     Ok(())
 }
 
-fn check_times(claims: &Claims, leeway: Duration) -> Result<(), InvalidToken> {
+fn check_times(claims: &Claims, leeway: Duration, now: u64) -> Result<(), InvalidToken> {
     if claims.exp >= MAX_TIMESTAMP || claims.nbf.is_some_and(|nbf| nbf >= MAX_TIMESTAMP) {
         return Err(InvalidToken::BadClaims);
     }
@@ -176,7 +177,7 @@ fn check_times(claims: &Claims, leeway: Duration) -> Result<(), InvalidToken> {
         if iat >= MAX_TIMESTAMP {
             return Err(InvalidToken::BadClaims);
         }
-        if iat > now().saturating_add(leeway.as_secs()) {
+        if iat > now.saturating_add(leeway.as_secs()) {
             return Err(InvalidToken::NotYetValid);
         }
     }
@@ -239,6 +240,24 @@ mod tests {
         assert_eq!(
             check_registered_claims(&many, &settings(), NOW),
             Err(InvalidToken::WrongAudience)
+        );
+    }
+
+    #[test]
+    fn refuses_an_iat_beyond_the_leeway_and_timestamps_past_2_pow_53() {
+        let leeway = Duration::from_secs(5);
+        let with_iat = |iat| Claims {
+            iat: Some(iat),
+            ..claims(NOW + 60, None)
+        };
+        assert_eq!(check_times(&with_iat(NOW + 5), leeway, NOW), Ok(()));
+        assert_eq!(
+            check_times(&with_iat(NOW + 6), leeway, NOW),
+            Err(InvalidToken::NotYetValid)
+        );
+        assert_eq!(
+            check_times(&claims(MAX_TIMESTAMP, None), leeway, NOW),
+            Err(InvalidToken::BadClaims)
         );
     }
 }
