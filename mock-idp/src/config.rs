@@ -34,6 +34,10 @@ use crate::keys::Algorithm;
 /// ```
 pub const DEFAULT_CONNECTION: &str = "Username-Password-Authentication";
 
+/// What Auth0 says, on the login page and to the password grant alike, when the login or the
+/// password is wrong (never which of the two).
+pub(crate) const WRONG_CREDENTIALS: &str = "Wrong email or password.";
+
 /// Everything a tenant is made of. Deserialises from the TOML config file.
 ///
 /// ```
@@ -1333,6 +1337,18 @@ impl TenantConfig {
         self.users
             .iter()
             .find(|u| u.email.eq_ignore_ascii_case(login) || u.sub() == login)
+    }
+
+    /// The user `login` names, if `password` is theirs (compared in constant time). The login
+    /// page and the password grant both answer [`WRONG_CREDENTIALS`] otherwise.
+    pub(crate) fn user_with_password(&self, login: &str, password: &str) -> Option<&User> {
+        self.user_by_login(login).filter(|u| {
+            aws_lc_rs::constant_time::verify_slices_are_equal(
+                u.password.as_bytes(),
+                password.as_bytes(),
+            )
+            .is_ok()
+        })
     }
 
     pub(crate) fn user_by_sub(&self, sub: &str) -> Option<&User> {

@@ -53,10 +53,19 @@ pub(crate) fn header_for(signer: &Signer) -> Claims {
 }
 
 pub(crate) fn encode(header: &Claims, claims: &Claims, signer: &Signer) -> String {
-    let header = URL_SAFE_NO_PAD.encode(serde_json::to_vec(header).expect("a JSON map serialises"));
-    let payload =
-        URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).expect("a JSON map serialises"));
-    let signing_input = format!("{header}.{payload}");
+    let header = serde_json::to_vec(header).expect("a JSON map serialises");
+    let payload = serde_json::to_vec(claims).expect("a JSON map serialises");
+    encode_raw(&header, &payload, signer)
+}
+
+/// A compact JWS over `header` and `payload` exactly as given (tests use it for JSON that a
+/// map cannot hold, such as duplicate names).
+pub(crate) fn encode_raw(header: &[u8], payload: &[u8], signer: &Signer) -> String {
+    let signing_input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header),
+        URL_SAFE_NO_PAD.encode(payload)
+    );
     let signature = match signer {
         Signer::Key(key) => key.sign(signing_input.as_bytes()),
         Signer::Hmac(secret) => hmac_sha256(secret, signing_input.as_bytes()),

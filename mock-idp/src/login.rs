@@ -17,12 +17,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::authorize::{RESUME, expired_transaction};
+use crate::config::WRONG_CREDENTIALS;
 use crate::html::{self, PageError, escape};
 use crate::session::{self, Transaction};
 use crate::state::{Idp, SharedIdp};
-
-/// Auth0's wording: it does not say which of the two was wrong.
-const WRONG_CREDENTIALS: &str = "Wrong email or password.";
 
 fn form(body: &Bytes) -> BTreeMap<String, String> {
     url::form_urlencoded::parse(body).into_owned().collect()
@@ -97,9 +95,7 @@ pub(crate) async fn login_submit(
                 .get("password")
                 .map(String::as_str)
                 .unwrap_or_default();
-            tenant.user_by_login(username).filter(|u| {
-                verify_slices_are_equal(u.password.as_bytes(), password.as_bytes()).is_ok()
-            })
+            tenant.user_with_password(username, password)
         }
     };
     let typed = fields.get("username").cloned().unwrap_or_default();

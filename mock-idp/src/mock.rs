@@ -192,11 +192,8 @@ impl MockIdp {
     /// # }
     /// ```
     pub fn sign_raw(&self, header: &str, payload: &str) -> String {
-        use base64::Engine;
-        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        let input = format!("{}.{}", b64.encode(header), b64.encode(payload));
-        let signature = self.idp.active_key().sign(input.as_bytes());
-        format!("{input}.{}", b64.encode(signature))
+        let signer = crate::jwt::Signer::Key(self.idp.active_key());
+        crate::jwt::encode_raw(header.as_bytes(), payload.as_bytes(), &signer)
     }
 
     /// The published JWK set.

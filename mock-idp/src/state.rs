@@ -290,6 +290,17 @@ impl Idp {
             .to_vec()
     }
 
+    /// The claims of a JWT this tenant signed with one of its published keys and issued
+    /// under its own issuer (ID tokens coming back as hints, access tokens at `/userinfo`).
+    /// Expiry and audience are the caller's business.
+    pub(crate) fn verify_own(&self, token: &str) -> Result<crate::jwt::Claims, &'static str> {
+        let claims = crate::jwt::verify(token, &self.published_keys())?;
+        if claims.get("iss").and_then(serde_json::Value::as_str) != Some(self.issuer.as_str()) {
+            return Err("Unexpected issuer");
+        }
+        Ok(claims)
+    }
+
     pub(crate) fn jwks(&self) -> serde_json::Value {
         self.keys.read().unwrap_or_else(|e| e.into_inner()).jwks()
     }

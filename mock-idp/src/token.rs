@@ -17,7 +17,9 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
 
 use crate::claims::{self, UserGrant, issue_for_client, issue_for_user, split_scope, user_scopes};
-use crate::config::{Client, DEFAULT_CONNECTION, PASSWORD, PASSWORD_REALM, TenantConfig};
+use crate::config::{
+    Client, DEFAULT_CONNECTION, PASSWORD, PASSWORD_REALM, TenantConfig, WRONG_CREDENTIALS,
+};
 use crate::error::OAuthError;
 use crate::journal::JournalNote;
 use crate::state::{Idp, SharedIdp};
@@ -342,9 +344,8 @@ fn password(
         }
     }
     let user = tenant
-        .user_by_login(username)
-        .filter(|u| verify_slices_are_equal(u.password.as_bytes(), password.as_bytes()).is_ok())
-        .ok_or_else(|| OAuthError::InvalidGrant("Wrong email or password.".into()))?;
+        .user_with_password(username, password)
+        .ok_or_else(|| OAuthError::InvalidGrant(WRONG_CREDENTIALS.into()))?;
     if user.blocked {
         return Err(OAuthError::Unauthorized("user is blocked".into()));
     }

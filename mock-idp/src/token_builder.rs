@@ -682,19 +682,16 @@ impl TokenBuilder {
             Signing::Hs256Secret(secret) => Signer::Hmac(secret.clone()),
         };
         let mut header = jwt::header_for(&signer);
-        if matches!(
-            self.signing,
-            Signing::ForeignKey | Signing::Hs256PublicKey | Signing::Hs256Secret(_) | Signing::None
-        ) {
+        if !matches!(self.signing, Signing::Active) {
             // Attacks borrow the real kid so that only the signature gives them away.
             header.insert("kid".into(), active.kid().into());
         }
         if matches!(signer, Signer::Key(ref k) if k.alg() == Algorithm::ES256) {
             header.insert("alg".into(), "ES256".into());
         }
-        merge(&mut header, self.header.clone());
         let mut claims = self.defaults();
-        merge(&mut claims, self.claims.clone());
+        merge(&mut header, self.header);
+        merge(&mut claims, self.claims);
         jwt::encode(&header, &claims, &signer)
     }
 

@@ -9,7 +9,6 @@ use serde_json::Value;
 
 use crate::claims::{profile_claims, split_scope};
 use crate::error::OAuthError;
-use crate::jwt;
 use crate::state::SharedIdp;
 
 pub(crate) async fn userinfo(State(idp): State<SharedIdp>, headers: HeaderMap) -> Response {
@@ -31,11 +30,9 @@ fn lookup(idp: &crate::state::Idp, headers: &HeaderMap) -> Result<Value, OAuthEr
         Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
         _ => return Err(OAuthError::InvalidToken("Missing bearer token".into())),
     };
-    let claims = jwt::verify(token, &idp.published_keys())
+    let claims = idp
+        .verify_own(token)
         .map_err(|reason| OAuthError::InvalidToken(reason.into()))?;
-    if claims.get("iss").and_then(Value::as_str) != Some(idp.issuer.as_str()) {
-        return Err(OAuthError::InvalidToken("Unexpected issuer".into()));
-    }
     let expired = claims
         .get("exp")
         .and_then(Value::as_i64)
