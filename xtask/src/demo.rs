@@ -132,11 +132,11 @@ pub(crate) fn demo(root: &Path) -> Result<(), String> {
     if crate::needs_npm_ci(&spa) {
         run(&spa, "npm", &["ci", "--no-audit", "--no-fund"])?;
     }
-    if !spa.join("dist/index.html").exists() || crate::newer_sources(&spa) {
+    if crate::newer_sources(&spa) {
         run(&spa, "npm", &["run", "build"])?;
     }
 
-    let bin = root.join("target/release");
+    let bin = crate::target_dir(root).join("release");
     let mut idp = spawn(
         "mock-idp",
         root,

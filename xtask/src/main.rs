@@ -47,30 +47,29 @@ struct Step {
     env: Vec<(&'static str, String)>,
 }
 
+impl Step {
+    fn new(name: &'static str, dir: &Path, program: &'static str, args: &[&'static str]) -> Self {
+        Self {
+            name,
+            dir: dir.to_path_buf(),
+            program,
+            args: args.to_vec(),
+            env: vec![],
+        }
+    }
+}
+
 fn test(root: &Path) -> Result<(), String> {
-    let mut steps = vec![Step {
-        name: "Rust tests (unit, integration, doc)",
-        dir: root.to_path_buf(),
-        program: "cargo",
-        args: vec!["test", "--workspace", "--locked"],
-        env: vec![],
-    }];
+    let mut steps = vec![Step::new(
+        "Rust tests (unit, integration, doc)",
+        root,
+        "cargo",
+        &["test", "--workspace", "--locked"],
+    )];
     let spa = root.join("sample-spa");
     steps.extend(npm_install(&spa, "sample-spa: npm ci"));
-    steps.push(Step {
-        name: "sample-spa: lint",
-        dir: spa.clone(),
-        program: "npm",
-        args: vec!["run", "lint"],
-        env: vec![],
-    });
-    steps.push(Step {
-        name: "sample-spa: unit tests",
-        dir: spa.clone(),
-        program: "npm",
-        args: vec!["test"],
-        env: vec![],
-    });
+    steps.push(Step::new("sample-spa: lint", &spa, "npm", &["run", "lint"]));
+    steps.push(Step::new("sample-spa: unit tests", &spa, "npm", &["test"]));
     steps.extend(browser_steps(root, &spa)?);
     let started = Instant::now();
     let mut results = Vec::new();
@@ -117,11 +116,8 @@ fn browser_steps(root: &Path, spa: &Path) -> Result<Vec<Step>, String> {
         ));
     }
     let e2e = root.join("tests/e2e");
-    let target = match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => root.join(dir),
-        None => root.join("target"),
-    };
-    let bin = |name: &str| target.join("debug").join(name).display().to_string();
+    let debug = target_dir(root).join("debug");
+    let bin = |name: &str| debug.join(name).display().to_string();
     let servers = vec![
         ("MOCK_IDP_BIN", bin("mock-idp")),
         ("SAMPLE_API_BIN", bin("sample-api")),
@@ -133,28 +129,25 @@ fn browser_steps(root: &Path, spa: &Path) -> Result<Vec<Step>, String> {
     let mut steps = Vec::new();
     steps.extend(npm_install(&e2e, "e2e: npm ci"));
     if newer_sources(spa) {
-        steps.push(Step {
-            name: "sample-spa: build (for the browser suite)",
-            dir: spa.to_path_buf(),
-            program: "npm",
-            args: vec!["run", "build"],
-            env: vec![],
-        });
+        steps.push(Step::new(
+            "sample-spa: build (for the browser suite)",
+            spa,
+            "npm",
+            &["run", "build"],
+        ));
     }
-    steps.push(Step {
-        name: "mock-idp, sample-api: build the binaries the browser suites start",
-        dir: root.to_path_buf(),
-        program: "cargo",
-        args: vec!["build", "--locked", "-p", "mock-idp", "-p", "sample-api"],
-        env: vec![],
-    });
-    steps.push(Step {
-        name: "e2e: typecheck",
-        dir: e2e.clone(),
-        program: "npm",
-        args: vec!["run", "typecheck"],
-        env: vec![],
-    });
+    steps.push(Step::new(
+        "mock-idp, sample-api: build the binaries the browser suites start",
+        root,
+        "cargo",
+        &["build", "--locked", "-p", "mock-idp", "-p", "sample-api"],
+    ));
+    steps.push(Step::new(
+        "e2e: typecheck",
+        &e2e,
+        "npm",
+        &["run", "typecheck"],
+    ));
     for (name, config) in [
         ("e2e: browser smoke test", "playwright.config.ts"),
         (
@@ -167,14 +160,19 @@ fn browser_steps(root: &Path, spa: &Path) -> Result<Vec<Step>, String> {
         ),
     ] {
         steps.push(Step {
-            name,
-            dir: e2e.clone(),
-            program: "npx",
-            args: vec!["playwright", "test", "-c", config],
             env: servers.clone(),
+            ..Step::new(name, &e2e, "npx", &["playwright", "test", "-c", config])
         });
     }
     Ok(steps)
+}
+
+/// Where cargo puts its output: `CARGO_TARGET_DIR` (relative to the root) or `target`.
+pub(crate) fn target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => root.join(dir),
+        None => root.join("target"),
+    }
 }
 
 fn modified(path: &Path) -> Option<std::time::SystemTime> {
@@ -219,10 +217,7 @@ pub(crate) fn newer_sources(spa: &Path) -> bool {
 /// `npm ci` when `node_modules` is missing or older than the lockfile.
 fn npm_install(dir: &Path, name: &'static str) -> Option<Step> {
     needs_npm_ci(dir).then(|| Step {
-        name,
-        dir: dir.to_path_buf(),
-        program: "npm",
-        args: vec!["ci", "--no-audit", "--no-fund"],
         env: vec![("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1".into())],
+        ..Step::new(name, dir, "npm", &["ci", "--no-audit", "--no-fund"])
     })
 }
