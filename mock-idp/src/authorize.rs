@@ -24,7 +24,7 @@ use crate::error::OAuthError;
 use crate::html::{self, PageError, escape};
 use crate::pkce::{self, Method};
 use crate::session::{self, SessionInfo};
-use crate::state::{Idp, SharedIdp};
+use crate::state::{Idp, SharedIdp, lock, revoke_family};
 use crate::token::Params;
 
 /// Where the login page's transaction is finished after login or consent.
@@ -671,7 +671,7 @@ pub(crate) fn exchange_code(
     let pkce_failed = || OAuthError::InvalidGrant("Failed to verify code verifier".into());
     let now = idp.clock.now();
     // One lock from lookup to "redeemed": two concurrent redemptions cannot both succeed.
-    let mut codes = idp.grants.codes.lock().unwrap_or_else(|e| e.into_inner());
+    let mut codes = lock(&idp.grants.codes);
     let grant = codes.get(code).cloned().ok_or_else(invalid)?;
     if grant.client_id != client.client_id {
         return Err(invalid());
@@ -748,17 +748,9 @@ pub(crate) fn exchange_code(
 
 fn revoke(idp: &Idp, redeemed: &Redeemed) {
     if let Some(family) = &redeemed.refresh_family {
-        idp.grants
-            .refresh
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .retain(|_, g| &g.family != family);
+        revoke_family(&mut lock(&idp.grants.refresh), family);
     }
-    idp.grants
-        .revoked_jtis
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(redeemed.jti.clone());
+    lock(&idp.grants.revoked_jtis).insert(redeemed.jti.clone());
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use serde::Serialize;
 
 use crate::authorize::Pending;
-use crate::state::Idp;
+use crate::state::{Idp, lock};
 
 /// The session cookie. Cookies ignore ports, so every mock on `localhost` shares this name; an
 /// unknown value simply means "no session".
@@ -67,10 +67,6 @@ pub(crate) struct Sessions {
     consents: Mutex<HashSet<(String, String)>>,
     /// The email of the user the next interactive login logs in without the form.
     next_login: Mutex<Option<String>>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Sessions {

@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use crate::clock::{Clock, DETERMINISTIC_EPOCH};
 use crate::config::TenantConfig;
@@ -150,24 +150,26 @@ pub(crate) struct Grants {
     pub(crate) revoked_jtis: Mutex<HashSet<String>>,
 }
 
+/// Locks `m`, carrying on past a poisoned lock: a test that panicked while holding one must
+/// not take the whole mock down with it.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Drops every refresh token of `family` (reuse detection, revocation, code reuse).
+pub(crate) fn revoke_family(store: &mut HashMap<String, RefreshGrant>, family: &str) {
+    store.retain(|_, g| g.family != family);
+}
+
 impl Grants {
     pub(crate) fn clear(&self) {
-        self.refresh
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
-        self.codes.lock().unwrap_or_else(|e| e.into_inner()).clear();
-        self.revoked_jtis
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
+        lock(&self.refresh).clear();
+        lock(&self.codes).clear();
+        lock(&self.revoked_jtis).clear();
     }
 
     pub(crate) fn is_revoked(&self, jti: &str) -> bool {
-        self.revoked_jtis
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .contains(jti)
+        lock(&self.revoked_jtis).contains(jti)
     }
 }
 

@@ -22,7 +22,7 @@ use crate::config::{
 };
 use crate::error::OAuthError;
 use crate::journal::JournalNote;
-use crate::state::{Idp, SharedIdp};
+use crate::state::{Idp, SharedIdp, lock, revoke_family};
 
 /// Token request bodies larger than this get 413. Real requests are well under 4 KiB.
 pub(crate) const MAX_BODY: usize = 64 * 1024;
@@ -381,14 +381,14 @@ fn refresh_token(
     // Everything that can refuse the request is checked before the token is spent: a bad
     // request changes nothing.
     let (grant, scope) = {
-        let mut store = idp.grants.refresh.lock().unwrap_or_else(|e| e.into_inner());
+        let mut store = lock(&idp.grants.refresh);
         let grant = store.get(presented).cloned().ok_or_else(invalid)?;
         if grant.client_id != client.client_id || grant.expires_at <= now {
             return Err(invalid());
         }
         if grant.used {
             // Reuse of a rotated token: treat the family as stolen (Auth0 reuse detection).
-            store.retain(|_, g| g.family != grant.family);
+            revoke_family(&mut store, &grant.family);
             return Err(invalid());
         }
         let scope = narrowed_scope(&grant.scope, params.get("scope"))?;
@@ -452,13 +452,13 @@ pub(crate) async fn revoke(
         let tenant = idp.tenant();
         let client = authenticate_client(&tenant, &headers, &params)?;
         let token = params.require("token")?;
-        let mut store = idp.grants.refresh.lock().unwrap_or_else(|e| e.into_inner());
+        let mut store = lock(&idp.grants.refresh);
         let family = store
             .get(token)
             .filter(|g| g.client_id == client.client_id)
             .map(|g| g.family.clone());
         if let Some(family) = family {
-            store.retain(|_, g| g.family != family);
+            revoke_family(&mut store, &family);
         }
         Ok::<_, OAuthError>(())
     }
