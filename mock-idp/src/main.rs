@@ -34,13 +34,14 @@ async fn main() {
         config.deterministic,
         config.control_api,
     );
+    let shutdown = shutdown_signal();
     // The one line on stdout: scripts wait for it.
     println!(
         "mock-idp ready: issuer {} listening {}",
         server.issuer(),
         server.local_addr()
     );
-    if let Err(e) = server.run(shutdown_signal()).await {
+    if let Err(e) = server.run(shutdown).await {
         eprintln!("mock-idp: {e}");
         std::process::exit(1);
     }
@@ -90,23 +91,32 @@ fn print_banner(server: &Server, tenant: &TenantConfig, deterministic: bool, con
     eprintln!("Stop with Ctrl-C.");
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Registers the Ctrl-C and SIGTERM handlers now and returns a future that completes on
+/// either. Registration must come before the ready line: a supervisor that stops the mock right
+/// after "ready" would otherwise meet the default signal action, not a clean shutdown.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let interrupt = signal(SignalKind::interrupt()).ok();
+        let terminate = signal(SignalKind::terminate()).ok();
+        async move {
+            let wait = |stream: Option<tokio::signal::unix::Signal>| async move {
+                match stream {
+                    Some(mut stream) => {
+                        stream.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = wait(interrupt) => {},
+                () = wait(terminate) => {},
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
+    }
     #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+    async {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }

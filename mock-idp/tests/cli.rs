@@ -88,6 +88,16 @@ async fn starts_with_the_default_tenant_and_stops_cleanly_on_sigterm() {
     assert!(status.success(), "{status:?}");
 }
 
+#[test]
+fn stops_cleanly_on_sigterm_sent_right_after_the_ready_line() {
+    // Supervisors (and CI scripts) may stop the mock the moment it says it is ready; the
+    // signal handlers must already be in place by then.
+    for _ in 0..20 {
+        let idp = Running::start(&["--port", "0"]);
+        assert!(idp.terminate().success());
+    }
+}
+
 #[tokio::test]
 async fn the_issuer_flag_sets_the_public_issuer() {
     let running = Running::start(&["--port", "0", "--issuer", "https://idp.example.test"]);
