@@ -7,15 +7,21 @@
 //! ```
 
 use clap::Parser;
-use sample_api::{configuration::Cli, startup::Application, telemetry};
+use sample_api::{
+    configuration::Cli,
+    startup::{self, Application},
+    telemetry,
+};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     telemetry::init();
     let settings = Cli::parse().into_settings()?;
+    // Before the port opens, so that a stop at any moment after that is a graceful one.
+    let shutdown = startup::shutdown_signal();
     Application::build(settings)
         .await?
-        .run_until_stopped()
+        .run_until(shutdown)
         .await?;
     Ok(())
 }

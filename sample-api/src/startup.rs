@@ -178,30 +178,44 @@ impl Application {
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
+/// Registers the Ctrl-C and SIGTERM handlers now and returns a future that completes on
+/// either. Call it before the port opens: a supervisor that stops the API as soon as it
+/// accepts connections would otherwise meet the default signal action, not a graceful stop.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    let stop = {
+        use tokio::signal::unix::{Signal, SignalKind, signal};
+        let register = |kind| {
+            signal(kind)
+                .inspect_err(|error| tracing::error!(%error, "cannot listen for a stop signal"))
+                .ok()
+        };
+        let interrupt = register(SignalKind::interrupt());
+        let terminate = register(SignalKind::terminate());
+        async move {
+            let wait = |stream: Option<Signal>| async move {
+                match stream {
+                    Some(mut stream) => {
+                        stream.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = wait(interrupt) => {},
+                () = wait(terminate) => {},
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let stop = async {
         if let Err(error) = tokio::signal::ctrl_c().await {
             tracing::error!(%error, "cannot listen for Ctrl-C");
             std::future::pending::<()>().await;
         }
     };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::error!(%error, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+    async move {
+        stop.await;
+        tracing::info!("shutting down");
     }
-    tracing::info!("shutting down");
 }
