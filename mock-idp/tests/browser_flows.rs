@@ -404,12 +404,7 @@ async fn an_unknown_login_transaction_is_an_error_page() {
     let browser = Browser::new(&idp);
 
     // Act
-    let response = browser
-        .http
-        .get(idp.url("/u/login?state=nope"))
-        .send()
-        .await
-        .unwrap();
+    let response = browser.get("/u/login?state=nope").await;
 
     // Assert
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
@@ -1342,13 +1337,8 @@ async fn logout_to_an_allowed_url_ends_the_session_and_redirects() {
 
     // Act
     let response = browser
-        .http
-        .get(idp.url(
-            "/v2/logout?client_id=sample-spa&returnTo=http%3A%2F%2Flocalhost%3A3000&federated",
-        ))
-        .send()
-        .await
-        .unwrap();
+        .get("/v2/logout?client_id=sample-spa&returnTo=http%3A%2F%2Flocalhost%3A3000&federated")
+        .await;
     let cookie = set_cookies(&response).pop().unwrap();
     let silent = browser
         .authorize(&AuthRequest::spa(&Pkce::new()).with("prompt", "none"))
@@ -1386,12 +1376,7 @@ async fn logout_to_a_url_not_allowed_is_a_400_page_and_keeps_the_session() {
 
     for query in targets {
         // Act
-        let response = browser
-            .http
-            .get(idp.url(&format!("/v2/logout?{query}")))
-            .send()
-            .await
-            .unwrap();
+        let response = browser.get(&format!("/v2/logout?{query}")).await;
 
         // Assert
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{query}");
@@ -1407,24 +1392,11 @@ async fn logout_without_return_to_uses_the_first_allowed_url_or_a_page() {
     let browser = Browser::new(&idp);
 
     // Act: no session either, which is fine.
-    let with_client = browser
-        .http
-        .get(idp.url("/v2/logout?client_id=sample-spa"))
-        .send()
-        .await
-        .unwrap();
-    let without = browser
-        .http
-        .get(idp.url("/v2/logout"))
-        .send()
-        .await
-        .unwrap();
+    let with_client = browser.get("/v2/logout?client_id=sample-spa").await;
+    let without = browser.get("/v2/logout").await;
     let tenant_wide = browser
-        .http
-        .get(idp.url("/v2/logout?returnTo=http%3A%2F%2Flocalhost%3A3000"))
-        .send()
-        .await
-        .unwrap();
+        .get("/v2/logout?returnTo=http%3A%2F%2Flocalhost%3A3000")
+        .await;
 
     // Assert
     assert_eq!(location(&with_client), "http://localhost:3000");

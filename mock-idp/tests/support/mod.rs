@@ -108,6 +108,11 @@ impl<'a> Browser<'a> {
         Self { idp, http }
     }
 
+    /// A plain GET of a path (with its query, if any) on the mock.
+    pub async fn get(&self, path: &str) -> Response {
+        self.http.get(self.idp.url(path)).send().await.unwrap()
+    }
+
     pub async fn authorize(&self, request: &AuthRequest) -> Response {
         self.http
             .get(self.idp.url("/authorize"))
