@@ -418,9 +418,7 @@ async fn a_second_authorize_reuses_the_session_without_the_form() {
     // Arrange
     let idp = MockIdp::start().await;
     let browser = Browser::new(&idp);
-    browser
-        .log_in(&AuthRequest::spa(&Pkce::new()), "alice@example.com")
-        .await;
+    browser.sign_in("alice@example.com").await;
 
     // Act
     let second = browser.authorize(&AuthRequest::spa(&Pkce::new())).await;
@@ -453,9 +451,7 @@ async fn prompt_none_with_a_session_issues_a_code_for_the_same_user() {
     // Arrange
     let idp = MockIdp::start().await;
     let browser = Browser::new(&idp);
-    browser
-        .log_in(&AuthRequest::spa(&Pkce::new()), "bob@example.com")
-        .await;
+    browser.sign_in("bob@example.com").await;
     let pkce = Pkce::new();
 
     // Act
@@ -507,9 +503,7 @@ async fn web_message_with_a_session_posts_a_code_that_redeems() {
     // Arrange
     let idp = MockIdp::start().await;
     let browser = Browser::new(&idp);
-    browser
-        .log_in(&AuthRequest::spa(&Pkce::new()), "alice@example.com")
-        .await;
+    browser.sign_in("alice@example.com").await;
     let pkce = Pkce::new();
     let request = AuthRequest::spa(&pkce)
         .with("prompt", "none")
@@ -590,9 +584,7 @@ async fn prompt_login_shows_the_form_despite_a_session_and_moves_auth_time() {
     // Arrange
     let idp = MockIdp::builder().deterministic().start().await;
     let browser = Browser::new(&idp);
-    browser
-        .log_in(&AuthRequest::spa(&Pkce::new()), "alice@example.com")
-        .await;
+    browser.sign_in("alice@example.com").await;
     let first_auth = idp.sessions()[0].auth_time;
     idp.clock().advance(Duration::from_secs(100));
     let pkce = Pkce::new();
@@ -627,9 +619,7 @@ async fn max_age_forces_a_login_once_the_authentication_is_older() {
     // Arrange
     let idp = MockIdp::builder().deterministic().start().await;
     let browser = Browser::new(&idp);
-    browser
-        .log_in(&AuthRequest::spa(&Pkce::new()), "alice@example.com")
-        .await;
+    browser.sign_in("alice@example.com").await;
     idp.clock().advance(Duration::from_secs(120));
 
     // Act
@@ -661,9 +651,7 @@ async fn sessions_expire_with_the_clock() {
     // Arrange
     let idp = MockIdp::start().await;
     let browser = Browser::new(&idp);
-    browser
-        .log_in(&AuthRequest::spa(&Pkce::new()), "alice@example.com")
-        .await;
+    browser.sign_in("alice@example.com").await;
 
     // Act
     idp.clock().advance(Duration::from_secs(259_200 + 1));
@@ -681,9 +669,7 @@ async fn ending_sessions_makes_silent_authentication_fail() {
     // Arrange
     let idp = MockIdp::start().await;
     let browser = Browser::new(&idp);
-    browser
-        .log_in(&AuthRequest::spa(&Pkce::new()), "alice@example.com")
-        .await;
+    browser.sign_in("alice@example.com").await;
 
     // Act
     idp.end_sessions();
@@ -729,9 +715,7 @@ async fn a_client_that_requires_consent_shows_the_consent_page_once() {
         .await;
     let browser = Browser::new(&idp);
     let request = AuthRequest::spa(&Pkce::new()).with("client_id", "third-party");
-    browser
-        .log_in(&AuthRequest::spa(&Pkce::new()), "alice@example.com")
-        .await;
+    browser.sign_in("alice@example.com").await;
 
     // Act
     let silent = browser
@@ -1331,9 +1315,7 @@ async fn logout_to_an_allowed_url_ends_the_session_and_redirects() {
     // Arrange
     let idp = MockIdp::start().await;
     let browser = Browser::new(&idp);
-    browser
-        .log_in(&AuthRequest::spa(&Pkce::new()), "alice@example.com")
-        .await;
+    browser.sign_in("alice@example.com").await;
 
     // Act
     let response = browser
@@ -1361,9 +1343,7 @@ async fn logout_to_a_url_not_allowed_is_a_400_page_and_keeps_the_session() {
         .start()
         .await;
     let browser = Browser::new(&idp);
-    browser
-        .log_in(&AuthRequest::spa(&Pkce::new()), "alice@example.com")
-        .await;
+    browser.sign_in("alice@example.com").await;
     let targets = [
         "client_id=web&returnTo=https%3A%2F%2Fevil.test%2F",
         "client_id=web&returnTo=https%3A%2F%2Fapp.test%2Fx",
@@ -1516,9 +1496,7 @@ async fn browser_requests_are_journaled_without_secrets() {
     let browser = Browser::new(&idp);
 
     // Act
-    browser
-        .log_in(&AuthRequest::spa(&Pkce::new()), "alice@example.com")
-        .await;
+    browser.sign_in("alice@example.com").await;
 
     // Assert
     let endpoints: Vec<_> = idp

@@ -173,6 +173,12 @@ impl<'a> Browser<'a> {
         self.follow(&posted).await
     }
 
+    /// Logs in as `email` through the form with a fresh SPA request, to have a session; the
+    /// redirect back to the application is dropped.
+    pub async fn sign_in(&self, email: &str) {
+        self.log_in(&AuthRequest::spa(&Pkce::new()), email).await;
+    }
+
     /// Redeems a code at the token endpoint as the SPA does.
     pub async fn redeem(&self, code: &str, verifier: &str) -> (StatusCode, Value) {
         self.token(&[
