@@ -725,17 +725,7 @@ async fn a_client_that_requires_consent_shows_the_consent_page_once() {
     let page = browser.follow(&asks).await;
     let page_headers = page.headers().clone();
     let html = page.text().await.unwrap();
-    let accepted = browser
-        .http
-        .post(idp.url("/u/consent"))
-        .form(&[
-            ("state", hidden(&html, "state")),
-            ("csrf", hidden(&html, "csrf")),
-            ("decision", "accept".into()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let accepted = browser.submit_consent(&html, "accept").await;
     let back = browser.follow(&accepted).await;
     let again = browser
         .authorize(&request.clone().with("prompt", "none"))
@@ -772,17 +762,7 @@ async fn declining_consent_returns_access_denied() {
     let html = browser.follow(&asks).await.text().await.unwrap();
 
     // Act
-    let declined = browser
-        .http
-        .post(idp.url("/u/consent"))
-        .form(&[
-            ("state", hidden(&html, "state")),
-            ("csrf", hidden(&html, "csrf")),
-            ("decision", "deny".into()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let declined = browser.submit_consent(&html, "deny").await;
     let back = browser.follow(&declined).await;
 
     // Assert

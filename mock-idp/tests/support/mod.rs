@@ -161,6 +161,21 @@ impl<'a> Browser<'a> {
             .unwrap()
     }
 
+    /// Posts `decision` (`accept` or `deny`) on the consent page whose HTML is `page`, with
+    /// its hidden state and csrf.
+    pub async fn submit_consent(&self, page: &str, decision: &str) -> Response {
+        self.http
+            .post(self.idp.url("/u/consent"))
+            .form(&[
+                ("state", hidden(page, "state")),
+                ("csrf", hidden(page, "csrf")),
+                ("decision", decision.to_owned()),
+            ])
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Authorize, log in through the form as `email` / `password`, and return the final
     /// response (the redirect to the application).
     pub async fn log_in(&self, request: &AuthRequest, email: &str) -> Response {
