@@ -100,12 +100,8 @@ async fn the_access_token_from_the_code_flow_works_at_userinfo() {
 
     // Act
     let profile: Value = browser
-        .http
-        .get(idp.url("/userinfo"))
-        .bearer_auth(body["access_token"].as_str().unwrap())
-        .send()
+        .userinfo(body["access_token"].as_str().unwrap())
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -1099,13 +1095,7 @@ async fn rejects_a_code_redeemed_twice_and_revokes_what_the_first_redemption_iss
             ("refresh_token", &refresh_token),
         ])
         .await;
-    let userinfo = browser
-        .http
-        .get(idp.url("/userinfo"))
-        .bearer_auth(&access_token)
-        .send()
-        .await
-        .unwrap();
+    let userinfo = browser.userinfo(&access_token).await;
 
     // Assert
     assert_eq!(status, StatusCode::FORBIDDEN);

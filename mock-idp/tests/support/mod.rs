@@ -218,6 +218,16 @@ impl<'a> Browser<'a> {
         (status, response.json().await.unwrap())
     }
 
+    /// GET /userinfo with `access_token` as the bearer token.
+    pub async fn userinfo(&self, access_token: &str) -> Response {
+        self.http
+            .get(self.idp.url("/userinfo"))
+            .bearer_auth(access_token)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Logs in and redeems the code: the whole flow, returning the token response.
     pub async fn tokens(&self, request: &AuthRequest, pkce: &Pkce, email: &str) -> Value {
         let response = self.log_in(request, email).await;
