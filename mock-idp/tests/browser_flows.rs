@@ -961,7 +961,7 @@ async fn a_request_without_state_gets_no_state_back() {
 
 // ---------------------------------------------------------------- the code grant
 
-/// A code for `sample-spa` with `pkce`, via `next_login`.
+/// A code for `request` (any client and parameters), issued via `next_login` as Alice.
 async fn code_for(browser: &Browser<'_>, request: &AuthRequest) -> String {
     browser.idp.next_login("alice@example.com");
     let response = browser.authorize(request).await;
