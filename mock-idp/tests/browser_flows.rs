@@ -100,12 +100,8 @@ async fn the_access_token_from_the_code_flow_works_at_userinfo() {
 
     // Act
     let profile: Value = browser
-        .http
-        .get(idp.url("/userinfo"))
-        .bearer_auth(body["access_token"].as_str().unwrap())
-        .send()
+        .userinfo(body["access_token"].as_str().unwrap())
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -404,12 +400,7 @@ async fn an_unknown_login_transaction_is_an_error_page() {
     let browser = Browser::new(&idp);
 
     // Act
-    let response = browser
-        .http
-        .get(idp.url("/u/login?state=nope"))
-        .send()
-        .await
-        .unwrap();
+    let response = browser.get("/u/login?state=nope").await;
 
     // Assert
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
@@ -423,9 +414,7 @@ async fn a_second_authorize_reuses_the_session_without_the_form() {
     // Arrange
     let idp = MockIdp::start().await;
     let browser = Browser::new(&idp);
-    browser
-        .log_in(&AuthRequest::spa(&Pkce::new()), "alice@example.com")
-        .await;
+    browser.sign_in("alice@example.com").await;
 
     // Act
     let second = browser.authorize(&AuthRequest::spa(&Pkce::new())).await;
@@ -458,9 +447,7 @@ async fn prompt_none_with_a_session_issues_a_code_for_the_same_user() {
     // Arrange
     let idp = MockIdp::start().await;
     let browser = Browser::new(&idp);
-    browser
-        .log_in(&AuthRequest::spa(&Pkce::new()), "bob@example.com")
-        .await;
+    browser.sign_in("bob@example.com").await;
     let pkce = Pkce::new();
 
     // Act
@@ -512,9 +499,7 @@ async fn web_message_with_a_session_posts_a_code_that_redeems() {
     // Arrange
     let idp = MockIdp::start().await;
     let browser = Browser::new(&idp);
-    browser
-        .log_in(&AuthRequest::spa(&Pkce::new()), "alice@example.com")
-        .await;
+    browser.sign_in("alice@example.com").await;
     let pkce = Pkce::new();
     let request = AuthRequest::spa(&pkce)
         .with("prompt", "none")
@@ -595,9 +580,7 @@ async fn prompt_login_shows_the_form_despite_a_session_and_moves_auth_time() {
     // Arrange
     let idp = MockIdp::builder().deterministic().start().await;
     let browser = Browser::new(&idp);
-    browser
-        .log_in(&AuthRequest::spa(&Pkce::new()), "alice@example.com")
-        .await;
+    browser.sign_in("alice@example.com").await;
     let first_auth = idp.sessions()[0].auth_time;
     idp.clock().advance(Duration::from_secs(100));
     let pkce = Pkce::new();
@@ -632,9 +615,7 @@ async fn max_age_forces_a_login_once_the_authentication_is_older() {
     // Arrange
     let idp = MockIdp::builder().deterministic().start().await;
     let browser = Browser::new(&idp);
-    browser
-        .log_in(&AuthRequest::spa(&Pkce::new()), "alice@example.com")
-        .await;
+    browser.sign_in("alice@example.com").await;
     idp.clock().advance(Duration::from_secs(120));
 
     // Act
@@ -666,9 +647,7 @@ async fn sessions_expire_with_the_clock() {
     // Arrange
     let idp = MockIdp::start().await;
     let browser = Browser::new(&idp);
-    browser
-        .log_in(&AuthRequest::spa(&Pkce::new()), "alice@example.com")
-        .await;
+    browser.sign_in("alice@example.com").await;
 
     // Act
     idp.clock().advance(Duration::from_secs(259_200 + 1));
@@ -686,9 +665,7 @@ async fn ending_sessions_makes_silent_authentication_fail() {
     // Arrange
     let idp = MockIdp::start().await;
     let browser = Browser::new(&idp);
-    browser
-        .log_in(&AuthRequest::spa(&Pkce::new()), "alice@example.com")
-        .await;
+    browser.sign_in("alice@example.com").await;
 
     // Act
     idp.end_sessions();
@@ -734,9 +711,7 @@ async fn a_client_that_requires_consent_shows_the_consent_page_once() {
         .await;
     let browser = Browser::new(&idp);
     let request = AuthRequest::spa(&Pkce::new()).with("client_id", "third-party");
-    browser
-        .log_in(&AuthRequest::spa(&Pkce::new()), "alice@example.com")
-        .await;
+    browser.sign_in("alice@example.com").await;
 
     // Act
     let silent = browser
@@ -746,17 +721,7 @@ async fn a_client_that_requires_consent_shows_the_consent_page_once() {
     let page = browser.follow(&asks).await;
     let page_headers = page.headers().clone();
     let html = page.text().await.unwrap();
-    let accepted = browser
-        .http
-        .post(idp.url("/u/consent"))
-        .form(&[
-            ("state", hidden(&html, "state")),
-            ("csrf", hidden(&html, "csrf")),
-            ("decision", "accept".into()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let accepted = browser.submit_consent(&html, "accept").await;
     let back = browser.follow(&accepted).await;
     let again = browser
         .authorize(&request.clone().with("prompt", "none"))
@@ -793,17 +758,7 @@ async fn declining_consent_returns_access_denied() {
     let html = browser.follow(&asks).await.text().await.unwrap();
 
     // Act
-    let declined = browser
-        .http
-        .post(idp.url("/u/consent"))
-        .form(&[
-            ("state", hidden(&html, "state")),
-            ("csrf", hidden(&html, "csrf")),
-            ("decision", "deny".into()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let declined = browser.submit_consent(&html, "deny").await;
     let back = browser.follow(&declined).await;
 
     // Assert
@@ -1006,7 +961,7 @@ async fn a_request_without_state_gets_no_state_back() {
 
 // ---------------------------------------------------------------- the code grant
 
-/// A code for `sample-spa` with `pkce`, via `next_login`.
+/// A code for `request` (any client and parameters), issued via `next_login` as Alice.
 async fn code_for(browser: &Browser<'_>, request: &AuthRequest) -> String {
     browser.idp.next_login("alice@example.com");
     let response = browser.authorize(request).await;
@@ -1140,13 +1095,7 @@ async fn rejects_a_code_redeemed_twice_and_revokes_what_the_first_redemption_iss
             ("refresh_token", &refresh_token),
         ])
         .await;
-    let userinfo = browser
-        .http
-        .get(idp.url("/userinfo"))
-        .bearer_auth(&access_token)
-        .send()
-        .await
-        .unwrap();
+    let userinfo = browser.userinfo(&access_token).await;
 
     // Assert
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -1336,19 +1285,12 @@ async fn logout_to_an_allowed_url_ends_the_session_and_redirects() {
     // Arrange
     let idp = MockIdp::start().await;
     let browser = Browser::new(&idp);
-    browser
-        .log_in(&AuthRequest::spa(&Pkce::new()), "alice@example.com")
-        .await;
+    browser.sign_in("alice@example.com").await;
 
     // Act
     let response = browser
-        .http
-        .get(idp.url(
-            "/v2/logout?client_id=sample-spa&returnTo=http%3A%2F%2Flocalhost%3A3000&federated",
-        ))
-        .send()
-        .await
-        .unwrap();
+        .get("/v2/logout?client_id=sample-spa&returnTo=http%3A%2F%2Flocalhost%3A3000&federated")
+        .await;
     let cookie = set_cookies(&response).pop().unwrap();
     let silent = browser
         .authorize(&AuthRequest::spa(&Pkce::new()).with("prompt", "none"))
@@ -1371,9 +1313,7 @@ async fn logout_to_a_url_not_allowed_is_a_400_page_and_keeps_the_session() {
         .start()
         .await;
     let browser = Browser::new(&idp);
-    browser
-        .log_in(&AuthRequest::spa(&Pkce::new()), "alice@example.com")
-        .await;
+    browser.sign_in("alice@example.com").await;
     let targets = [
         "client_id=web&returnTo=https%3A%2F%2Fevil.test%2F",
         "client_id=web&returnTo=https%3A%2F%2Fapp.test%2Fx",
@@ -1386,12 +1326,7 @@ async fn logout_to_a_url_not_allowed_is_a_400_page_and_keeps_the_session() {
 
     for query in targets {
         // Act
-        let response = browser
-            .http
-            .get(idp.url(&format!("/v2/logout?{query}")))
-            .send()
-            .await
-            .unwrap();
+        let response = browser.get(&format!("/v2/logout?{query}")).await;
 
         // Assert
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{query}");
@@ -1407,24 +1342,11 @@ async fn logout_without_return_to_uses_the_first_allowed_url_or_a_page() {
     let browser = Browser::new(&idp);
 
     // Act: no session either, which is fine.
-    let with_client = browser
-        .http
-        .get(idp.url("/v2/logout?client_id=sample-spa"))
-        .send()
-        .await
-        .unwrap();
-    let without = browser
-        .http
-        .get(idp.url("/v2/logout"))
-        .send()
-        .await
-        .unwrap();
+    let with_client = browser.get("/v2/logout?client_id=sample-spa").await;
+    let without = browser.get("/v2/logout").await;
     let tenant_wide = browser
-        .http
-        .get(idp.url("/v2/logout?returnTo=http%3A%2F%2Flocalhost%3A3000"))
-        .send()
-        .await
-        .unwrap();
+        .get("/v2/logout?returnTo=http%3A%2F%2Flocalhost%3A3000")
+        .await;
 
     // Assert
     assert_eq!(location(&with_client), "http://localhost:3000");
@@ -1544,9 +1466,7 @@ async fn browser_requests_are_journaled_without_secrets() {
     let browser = Browser::new(&idp);
 
     // Act
-    browser
-        .log_in(&AuthRequest::spa(&Pkce::new()), "alice@example.com")
-        .await;
+    browser.sign_in("alice@example.com").await;
 
     // Assert
     let endpoints: Vec<_> = idp

@@ -108,6 +108,11 @@ impl<'a> Browser<'a> {
         Self { idp, http }
     }
 
+    /// A plain GET of a path (with its query, if any) on the mock.
+    pub async fn get(&self, path: &str) -> Response {
+        self.http.get(self.idp.url(path)).send().await.unwrap()
+    }
+
     pub async fn authorize(&self, request: &AuthRequest) -> Response {
         self.http
             .get(self.idp.url("/authorize"))
@@ -156,6 +161,21 @@ impl<'a> Browser<'a> {
             .unwrap()
     }
 
+    /// Posts `decision` (`accept` or `deny`) on the consent page whose HTML is `page`, with
+    /// its hidden state and csrf.
+    pub async fn submit_consent(&self, page: &str, decision: &str) -> Response {
+        self.http
+            .post(self.idp.url("/u/consent"))
+            .form(&[
+                ("state", hidden(page, "state")),
+                ("csrf", hidden(page, "csrf")),
+                ("decision", decision.to_owned()),
+            ])
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Authorize, log in through the form as `email` / `password`, and return the final
     /// response (the redirect to the application).
     pub async fn log_in(&self, request: &AuthRequest, email: &str) -> Response {
@@ -166,6 +186,12 @@ impl<'a> Browser<'a> {
             .await;
         assert_eq!(posted.status(), StatusCode::SEE_OTHER);
         self.follow(&posted).await
+    }
+
+    /// Logs in as `email` through the form with a fresh SPA request, to have a session; the
+    /// redirect back to the application is dropped.
+    pub async fn sign_in(&self, email: &str) {
+        self.log_in(&AuthRequest::spa(&Pkce::new()), email).await;
     }
 
     /// Redeems a code at the token endpoint as the SPA does.
@@ -190,6 +216,16 @@ impl<'a> Browser<'a> {
             .unwrap();
         let status = response.status();
         (status, response.json().await.unwrap())
+    }
+
+    /// GET /userinfo with `access_token` as the bearer token.
+    pub async fn userinfo(&self, access_token: &str) -> Response {
+        self.http
+            .get(self.idp.url("/userinfo"))
+            .bearer_auth(access_token)
+            .send()
+            .await
+            .unwrap()
     }
 
     /// Logs in and redeems the code: the whole flow, returning the token response.
