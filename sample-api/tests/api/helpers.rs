@@ -269,6 +269,16 @@ impl TestApi {
         request.send().await.expect("request failed")
     }
 
+    /// Asserts that `/api/private` answers this token with a 401 `invalid_token` with this
+    /// description.
+    pub async fn assert_rejects(&self, token: &str, description: &str) {
+        assert_invalid_token(
+            self.get_with_token("/api/private", token).await,
+            description,
+        )
+        .await;
+    }
+
     pub fn jwks_fetch_attempts(&self) -> u64 {
         self.state.validator.jwks().fetch_attempts()
     }
