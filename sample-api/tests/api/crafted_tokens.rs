@@ -142,11 +142,7 @@ async fn rejects_a_duplicated_alg_header_whatever_comes_last() {
             TestKey::K1,
             Algorithm::RS256,
         );
-        assert_eq!(
-            api.get_with_token("/api/private", &token).await.status(),
-            401,
-            "{header}"
-        );
+        assert_eq!(api.status("/api/private", &token).await, 401, "{header}");
     }
 }
 
@@ -184,12 +180,7 @@ async fn survives_a_deeply_nested_claim() {
         .status()
         .as_u16();
     assert!(matches!(status, 200 | 401), "{status}");
-    assert_eq!(
-        api.get_with_token("/api/private", &idp.token())
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(api.status("/api/private", &idp.token()).await, 200);
 }
 
 #[tokio::test]
@@ -336,11 +327,7 @@ async fn rejects_an_unsigned_token_whatever_the_case_of_none() {
             format!("{header}.{payload}."),
             format!("{header}.{payload}.Z2FyYmFnZQ"),
         ] {
-            assert_eq!(
-                api.get_with_token("/api/private", &token).await.status(),
-                401,
-                "{alg}"
-            );
+            assert_eq!(api.status("/api/private", &token).await, 401, "{alg}");
         }
     }
 }
@@ -360,10 +347,7 @@ async fn accepts_an_at_jwt_typed_access_token() {
     let (idp, api) = setup().await;
     let header = json!({"alg":"RS256","typ":"at+jwt","kid":"k1"});
     let token = sign(&header, &idp.claims(), TestKey::K1);
-    assert_eq!(
-        api.get_with_token("/api/private", &token).await.status(),
-        200
-    );
+    assert_eq!(api.status("/api/private", &token).await, 200);
 }
 
 #[tokio::test]
@@ -377,10 +361,7 @@ async fn rejects_a_token_issued_in_the_future() {
 async fn accepts_a_token_without_iat() {
     let (idp, api) = setup().await;
     let token = idp.token_with(json!({"iat": null}));
-    assert_eq!(
-        api.get_with_token("/api/private", &token).await.status(),
-        200
-    );
+    assert_eq!(api.status("/api/private", &token).await, 200);
 }
 
 #[tokio::test]
@@ -390,19 +371,11 @@ async fn honours_the_five_second_leeway_on_exp_and_nbf() {
     let outside = [json!({"exp": now() - 30}), json!({"nbf": now() + 30})];
     for changes in inside {
         let token = idp.token_with(changes.clone());
-        assert_eq!(
-            api.get_with_token("/api/private", &token).await.status(),
-            200,
-            "{changes}"
-        );
+        assert_eq!(api.status("/api/private", &token).await, 200, "{changes}");
     }
     for changes in outside {
         let token = idp.token_with(changes.clone());
-        assert_eq!(
-            api.get_with_token("/api/private", &token).await.status(),
-            401,
-            "{changes}"
-        );
+        assert_eq!(api.status("/api/private", &token).await, 401, "{changes}");
     }
 }
 
@@ -417,11 +390,7 @@ async fn rejects_audience_near_misses() {
         json!(null),
     ] {
         let token = idp.token_with(json!({ "aud": aud }));
-        assert_eq!(
-            api.get_with_token("/api/private", &token).await.status(),
-            401,
-            "{aud}"
-        );
+        assert_eq!(api.status("/api/private", &token).await, 401, "{aud}");
     }
 }
 
@@ -429,14 +398,6 @@ async fn rejects_audience_near_misses() {
 async fn grants_no_privilege_from_unknown_claims() {
     let (idp, api) = setup().await;
     let token = idp.token_with(json!({"scope": null, "admin": true, "role": "root"}));
-    assert_eq!(
-        api.get_with_token("/api/private", &token).await.status(),
-        200
-    );
-    assert_eq!(
-        api.get_with_token("/api/private-scoped", &token)
-            .await
-            .status(),
-        403
-    );
+    assert_eq!(api.status("/api/private", &token).await, 200);
+    assert_eq!(api.status("/api/private-scoped", &token).await, 403);
 }

@@ -257,6 +257,11 @@ impl TestApi {
             .await
     }
 
+    /// The status of a GET with this bearer token.
+    pub async fn status(&self, path: &str, token: &str) -> reqwest::StatusCode {
+        self.get_with_token(path, token).await.status()
+    }
+
     /// GET with these `Authorization` header values, one header each.
     pub async fn get_with_authorization(&self, path: &str, values: &[&[u8]]) -> reqwest::Response {
         let mut request = self.client.get(format!("{}{path}", self.address));

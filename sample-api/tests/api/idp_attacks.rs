@@ -77,10 +77,7 @@ async fn rejects_a_non_string_kid() {
     let app = spawn_app().await;
     for kid in [json!(1), json!({}), json!([app.idp.active_kid()])] {
         let token = app.idp.token().header("kid", kid).sign();
-        assert_eq!(
-            app.get_with_token("/api/private", &token).await.status(),
-            401
-        );
+        assert_eq!(app.status("/api/private", &token).await, 401);
     }
 }
 
@@ -150,10 +147,7 @@ async fn rejects_the_wrong_issuer_in_every_near_miss() {
 async fn rejects_a_missing_issuer() {
     let app = spawn_app().await;
     let token = app.idp.token().without_claim("iss").sign();
-    assert_eq!(
-        app.get_with_token("/api/private", &token).await.status(),
-        401
-    );
+    assert_eq!(app.status("/api/private", &token).await, 401);
 }
 
 #[tokio::test]
@@ -167,10 +161,7 @@ async fn rejects_a_token_for_another_audience() {
         app.assert_rejects(&token, "unexpected audience").await;
     }
     let token = app.idp.token().without_claim("aud").sign();
-    assert_eq!(
-        app.get_with_token("/api/private", &token).await.status(),
-        401
-    );
+    assert_eq!(app.status("/api/private", &token).await, 401);
 }
 
 #[tokio::test]
@@ -243,16 +234,8 @@ async fn rejects_a_token_from_a_second_tenant() {
         .sign();
 
     // Assert
-    assert_eq!(
-        app.get_with_token("/api/private", &own_kid).await.status(),
-        401
-    );
-    assert_eq!(
-        app.get_with_token("/api/private", &colliding_kid)
-            .await
-            .status(),
-        401
-    );
+    assert_eq!(app.status("/api/private", &own_kid).await, 401);
+    assert_eq!(app.status("/api/private", &colliding_kid).await, 401);
     app.assert_rejects(&colliding_kid_and_issuer, "invalid signature")
         .await;
 }
@@ -261,8 +244,5 @@ async fn rejects_a_token_from_a_second_tenant() {
 async fn rejects_a_token_whose_subject_is_missing() {
     let app = spawn_app().await;
     let token = app.idp.token().without_claim("sub").sign();
-    assert_eq!(
-        app.get_with_token("/api/private", &token).await.status(),
-        401
-    );
+    assert_eq!(app.status("/api/private", &token).await, 401);
 }

@@ -80,10 +80,7 @@ async fn serves_later_requests_from_the_cache() {
 
     // Act
     for _ in 0..200 {
-        assert_eq!(
-            api.get_with_token("/api/private", &token).await.status(),
-            200
-        );
+        assert_eq!(api.status("/api/private", &token).await, 200);
     }
 
     // Assert: the mock's expect(1) is verified on drop
@@ -94,12 +91,7 @@ async fn refetches_at_most_once_per_cool_down_under_an_unknown_kid_storm() {
     // Arrange
     let idp = FakeIdp::start().await;
     let api = spawn_api(settings_for(&idp.issuer)).await;
-    assert_eq!(
-        api.get_with_token("/api/private", &idp.token())
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(api.status("/api/private", &idp.token()).await, 200);
     api.clock.advance(Duration::from_secs(31));
 
     // Act
@@ -111,12 +103,7 @@ async fn refetches_at_most_once_per_cool_down_under_an_unknown_kid_storm() {
 
     // Assert: the first fetch, plus one refetch for the whole storm
     assert_eq!(idp.jwks_requests().await, 2);
-    assert_eq!(
-        api.get_with_token("/api/private", &idp.token())
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(api.status("/api/private", &idp.token()).await, 200);
 }
 
 #[tokio::test]
@@ -215,10 +202,7 @@ async fn recovers_after_the_cool_down_once_the_idp_is_back() {
     .await;
     let api = spawn_api(settings_for(&idp.issuer)).await;
     let token = idp.token();
-    assert_eq!(
-        api.get_with_token("/api/private", &token).await.status(),
-        503
-    );
+    assert_eq!(api.status("/api/private", &token).await, 503);
 
     // Act: within the cool-down the IdP is not asked again; after it, it is
     let within = api.get_with_token("/api/private", &token).await;
@@ -244,10 +228,7 @@ async fn keeps_serving_cached_keys_while_the_idp_is_down() {
     mount_jwks(&idp, ResponseTemplate::new(500)).await;
     let api = spawn_api(settings_for(&idp.issuer)).await;
     let token = idp.token();
-    assert_eq!(
-        api.get_with_token("/api/private", &token).await.status(),
-        200
-    );
+    assert_eq!(api.status("/api/private", &token).await, 200);
 
     // Act: within the TTL, then past it (stale, refreshed in the background, which fails)
     let within_ttl = api.get_with_token("/api/private", &token).await;
@@ -274,10 +255,7 @@ async fn stops_accepting_keys_once_they_are_too_stale_to_trust() {
     mount_jwks(&idp, ResponseTemplate::new(500)).await;
     let api = spawn_api(settings_for(&idp.issuer)).await;
     let token = idp.token();
-    assert_eq!(
-        api.get_with_token("/api/private", &token).await.status(),
-        200
-    );
+    assert_eq!(api.status("/api/private", &token).await, 200);
 
     // Act: TTL (10 min) + maximum staleness (1 h) later
     api.clock.advance(Duration::from_secs(71 * 60));
@@ -304,10 +282,7 @@ async fn drops_a_key_removed_from_the_jwks_after_the_ttl() {
     .await;
     let api = spawn_api(settings_for(&idp.issuer)).await;
     let token = idp.token();
-    assert_eq!(
-        api.get_with_token("/api/private", &token).await.status(),
-        200
-    );
+    assert_eq!(api.status("/api/private", &token).await, 200);
 
     // Act: past the TTL the stale key serves while the background refresh runs
     api.clock.advance(Duration::from_secs(11 * 60));
