@@ -289,6 +289,13 @@ impl TestApi {
     }
 }
 
+/// A [`FakeIdp`] with `K1` published, and the API pointed at it.
+pub async fn spawn_with_fake_idp() -> (FakeIdp, TestApi) {
+    let idp = FakeIdp::start().await;
+    let api = spawn_api(settings_for(&idp.issuer)).await;
+    (idp, api)
+}
+
 /// The API pointed at an in-process `MockIdp` (the default tenant).
 pub struct TestApp {
     pub idp: MockIdp,

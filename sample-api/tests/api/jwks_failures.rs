@@ -11,7 +11,7 @@ use wiremock::{
 
 use crate::helpers::{
     FakeIdp, JWKS_PATH, TestKey, assert_invalid_token, describe, jwks, k1_header, settings_for,
-    sign, spawn_api,
+    sign, spawn_api, spawn_with_fake_idp,
 };
 
 async fn mount_jwks(idp: &FakeIdp, response: ResponseTemplate) {
@@ -89,8 +89,7 @@ async fn serves_later_requests_from_the_cache() {
 #[tokio::test]
 async fn refetches_at_most_once_per_cool_down_under_an_unknown_kid_storm() {
     // Arrange
-    let idp = FakeIdp::start().await;
-    let api = spawn_api(settings_for(&idp.issuer)).await;
+    let (idp, api) = spawn_with_fake_idp().await;
     assert_eq!(api.status("/api/private", &idp.token()).await, 200);
     api.clock.advance(Duration::from_secs(31));
 
