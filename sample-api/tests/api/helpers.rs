@@ -77,8 +77,21 @@ impl TestKey {
         json!({"kty":"RSA","use":"sig","alg":"RS256","kid":kid,"n":c["n"],"e":c["e"]})
     }
 
-    pub fn encoding_key(self) -> EncodingKey {
-        EncodingKey::from_rsa_pem(self.private_pem().as_bytes()).unwrap()
+    /// The private key, parsed once per key.
+    pub fn encoding_key(self) -> &'static EncodingKey {
+        fn parse(key: TestKey) -> EncodingKey {
+            EncodingKey::from_rsa_pem(key.private_pem().as_bytes()).unwrap()
+        }
+        static K1: LazyLock<EncodingKey> = LazyLock::new(|| parse(TestKey::K1));
+        static K2: LazyLock<EncodingKey> = LazyLock::new(|| parse(TestKey::K2));
+        static ATTACKER: LazyLock<EncodingKey> = LazyLock::new(|| parse(TestKey::Attacker));
+        static WEAK1024: LazyLock<EncodingKey> = LazyLock::new(|| parse(TestKey::Weak1024));
+        match self {
+            Self::K1 => &K1,
+            Self::K2 => &K2,
+            Self::Attacker => &ATTACKER,
+            Self::Weak1024 => &WEAK1024,
+        }
     }
 }
 
@@ -102,7 +115,7 @@ pub fn sign_raw(header: &str, payload: &str, key: TestKey, alg: Algorithm) -> St
     LazyLock::force(&TRACING);
     let message = format!("{}.{}", b64(header), b64(payload));
     let signature =
-        jsonwebtoken::crypto::sign(message.as_bytes(), &key.encoding_key(), alg).unwrap();
+        jsonwebtoken::crypto::sign(message.as_bytes(), key.encoding_key(), alg).unwrap();
     format!("{message}.{signature}")
 }
 
