@@ -99,6 +99,18 @@ pub fn jwks(keys: &[(TestKey, &str)]) -> Value {
     json!({"keys": keys.iter().map(|(key, kid)| key.jwk(kid)).collect::<Vec<_>>()})
 }
 
+/// A mock answering `GET` on the JWKS path with `response`.
+pub fn jwks_mock(response: ResponseTemplate) -> Mock {
+    Mock::given(method("GET"))
+        .and(path(JWKS_PATH))
+        .respond_with(response)
+}
+
+/// A 200 with a JWKS publishing `K1` as `kid: "k1"`.
+pub fn k1_jwks() -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(jwks(&[(TestKey::K1, "k1")]))
+}
+
 pub fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -167,11 +179,7 @@ impl FakeIdp {
 
     pub async fn start() -> Self {
         let idp = Self::without_jwks().await;
-        Mock::given(method("GET"))
-            .and(path(JWKS_PATH))
-            .respond_with(ResponseTemplate::new(200).set_body_json(jwks(&[(TestKey::K1, "k1")])))
-            .mount(&idp.server)
-            .await;
+        jwks_mock(k1_jwks()).mount(&idp.server).await;
         idp
     }
 

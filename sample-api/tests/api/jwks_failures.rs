@@ -10,16 +10,12 @@ use wiremock::{
 };
 
 use crate::helpers::{
-    FakeIdp, JWKS_PATH, TestKey, assert_invalid_token, describe, jwks, k1_header, settings_for,
-    sign, spawn_api, spawn_with_fake_idp,
+    FakeIdp, JWKS_PATH, TestKey, assert_invalid_token, describe, jwks, jwks_mock, k1_header,
+    k1_jwks, settings_for, sign, spawn_api, spawn_with_fake_idp,
 };
 
 async fn mount_jwks(idp: &FakeIdp, response: ResponseTemplate) {
-    Mock::given(method("GET"))
-        .and(path(JWKS_PATH))
-        .respond_with(response)
-        .mount(&idp.server)
-        .await;
+    jwks_mock(response).mount(&idp.server).await;
 }
 
 async fn assert_unavailable(response: reqwest::Response) {
@@ -36,13 +32,7 @@ async fn assert_unavailable(response: reqwest::Response) {
 async fn fetches_the_jwks_once_for_a_burst_of_cold_requests() {
     // Arrange
     let idp = FakeIdp::without_jwks().await;
-    Mock::given(method("GET"))
-        .and(path(JWKS_PATH))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(jwks(&[(TestKey::K1, "k1")]))
-                .set_delay(Duration::from_millis(100)),
-        )
+    jwks_mock(k1_jwks().set_delay(Duration::from_millis(100)))
         .expect(1)
         .mount(&idp.server)
         .await;
@@ -69,12 +59,7 @@ async fn fetches_the_jwks_once_for_a_burst_of_cold_requests() {
 async fn serves_later_requests_from_the_cache() {
     // Arrange
     let idp = FakeIdp::without_jwks().await;
-    Mock::given(method("GET"))
-        .and(path(JWKS_PATH))
-        .respond_with(ResponseTemplate::new(200).set_body_json(jwks(&[(TestKey::K1, "k1")])))
-        .expect(1)
-        .mount(&idp.server)
-        .await;
+    jwks_mock(k1_jwks()).expect(1).mount(&idp.server).await;
     let api = spawn_api(settings_for(&idp.issuer)).await;
     let token = idp.token();
 
@@ -149,13 +134,7 @@ async fn refuses_a_jwks_larger_than_one_mebibyte() {
 async fn gives_up_on_a_hanging_jwks_within_the_fetch_timeout() {
     // Arrange
     let idp = FakeIdp::without_jwks().await;
-    mount_jwks(
-        &idp,
-        ResponseTemplate::new(200)
-            .set_body_json(jwks(&[(TestKey::K1, "k1")]))
-            .set_delay(Duration::from_secs(30)),
-    )
-    .await;
+    mount_jwks(&idp, k1_jwks().set_delay(Duration::from_secs(30))).await;
     let api = spawn_api(settings_for(&idp.issuer)).await; // 500 ms timeout
     let started = std::time::Instant::now();
 
@@ -188,17 +167,11 @@ async fn answers_503_when_the_idp_is_not_listening_at_all() {
 async fn recovers_after_the_cool_down_once_the_idp_is_back() {
     // Arrange: the JWKS fails once, then works
     let idp = FakeIdp::without_jwks().await;
-    Mock::given(method("GET"))
-        .and(path(JWKS_PATH))
-        .respond_with(ResponseTemplate::new(503))
+    jwks_mock(ResponseTemplate::new(503))
         .up_to_n_times(1)
         .mount(&idp.server)
         .await;
-    mount_jwks(
-        &idp,
-        ResponseTemplate::new(200).set_body_json(jwks(&[(TestKey::K1, "k1")])),
-    )
-    .await;
+    mount_jwks(&idp, k1_jwks()).await;
     let api = spawn_api(settings_for(&idp.issuer)).await;
     let token = idp.token();
     assert_eq!(api.status("/api/private", &token).await, 503);
@@ -218,9 +191,7 @@ async fn recovers_after_the_cool_down_once_the_idp_is_back() {
 async fn keeps_serving_cached_keys_while_the_idp_is_down() {
     // Arrange
     let idp = FakeIdp::without_jwks().await;
-    Mock::given(method("GET"))
-        .and(path(JWKS_PATH))
-        .respond_with(ResponseTemplate::new(200).set_body_json(jwks(&[(TestKey::K1, "k1")])))
+    jwks_mock(k1_jwks())
         .up_to_n_times(1)
         .mount(&idp.server)
         .await;
@@ -245,9 +216,7 @@ async fn keeps_serving_cached_keys_while_the_idp_is_down() {
 async fn stops_accepting_keys_once_they_are_too_stale_to_trust() {
     // Arrange: one good fetch, then the IdP is down for good
     let idp = FakeIdp::without_jwks().await;
-    Mock::given(method("GET"))
-        .and(path(JWKS_PATH))
-        .respond_with(ResponseTemplate::new(200).set_body_json(jwks(&[(TestKey::K1, "k1")])))
+    jwks_mock(k1_jwks())
         .up_to_n_times(1)
         .mount(&idp.server)
         .await;
@@ -268,9 +237,7 @@ async fn stops_accepting_keys_once_they_are_too_stale_to_trust() {
 async fn drops_a_key_removed_from_the_jwks_after_the_ttl() {
     // Arrange: K1 is published once, then only K2
     let idp = FakeIdp::without_jwks().await;
-    Mock::given(method("GET"))
-        .and(path(JWKS_PATH))
-        .respond_with(ResponseTemplate::new(200).set_body_json(jwks(&[(TestKey::K1, "k1")])))
+    jwks_mock(k1_jwks())
         .up_to_n_times(1)
         .mount(&idp.server)
         .await;
