@@ -1,19 +1,10 @@
 //! Catalog 1A: reading credentials from the request (RFC 6750 §2, §3.1).
 
-use crate::helpers::{
-    FakeIdp, TestApi, assert_invalid_request, assert_invalid_token, assert_no_credentials,
-    settings_for, spawn_api,
-};
-
-async fn setup() -> (FakeIdp, TestApi) {
-    let idp = FakeIdp::start().await;
-    let api = spawn_api(settings_for(&idp.issuer)).await;
-    (idp, api)
-}
+use crate::helpers::{assert_invalid_request, assert_no_credentials, spawn_with_fake_idp};
 
 #[tokio::test]
 async fn public_needs_no_token() {
-    let (_idp, api) = setup().await;
+    let (_idp, api) = spawn_with_fake_idp().await;
     let response = api.get("/api/public").await;
     assert_eq!(response.status(), 200);
     let body: serde_json::Value = response.json().await.unwrap();
@@ -22,7 +13,7 @@ async fn public_needs_no_token() {
 
 #[tokio::test]
 async fn every_protected_route_demands_credentials() {
-    let (_idp, api) = setup().await;
+    let (_idp, api) = spawn_with_fake_idp().await;
     for path in ["/api/private", "/api/private-scoped", "/api/external"] {
         assert_no_credentials(api.get(path).await).await;
     }
@@ -30,7 +21,7 @@ async fn every_protected_route_demands_credentials() {
 
 #[tokio::test]
 async fn external_confirms_the_token_was_validated() {
-    let (idp, api) = setup().await;
+    let (idp, api) = spawn_with_fake_idp().await;
     let response = api.get_with_token("/api/external", &idp.token()).await;
     assert_eq!(response.status(), 200);
     let body: serde_json::Value = response.json().await.unwrap();
@@ -42,7 +33,7 @@ async fn external_confirms_the_token_was_validated() {
 
 #[tokio::test]
 async fn accepts_the_bearer_scheme_in_any_case() {
-    let (idp, api) = setup().await;
+    let (idp, api) = spawn_with_fake_idp().await;
     let token = idp.token();
     for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
         let value = format!("{scheme} {token}");
@@ -55,7 +46,7 @@ async fn accepts_the_bearer_scheme_in_any_case() {
 
 #[tokio::test]
 async fn treats_another_scheme_as_no_credentials() {
-    let (_idp, api) = setup().await;
+    let (_idp, api) = spawn_with_fake_idp().await;
     let response = api
         .get_with_authorization("/api/private", &[b"Basic dXNlcjpwYXNz"])
         .await;
@@ -64,7 +55,7 @@ async fn treats_another_scheme_as_no_credentials() {
 
 #[tokio::test]
 async fn answers_invalid_request_for_a_bearer_scheme_without_token() {
-    let (_idp, api) = setup().await;
+    let (_idp, api) = spawn_with_fake_idp().await;
     for value in [&b"Bearer"[..], b"Bearer ", b"bearer    "] {
         assert_invalid_request(api.get_with_authorization("/api/private", &[value]).await).await;
     }
@@ -72,7 +63,7 @@ async fn answers_invalid_request_for_a_bearer_scheme_without_token() {
 
 #[tokio::test]
 async fn rejects_a_token_outside_the_b64token_grammar() {
-    let (idp, api) = setup().await;
+    let (idp, api) = spawn_with_fake_idp().await;
     let token = idp.token();
     for value in [
         format!("Bearer  {token}"),
@@ -88,7 +79,7 @@ async fn rejects_a_token_outside_the_b64token_grammar() {
 
 #[tokio::test]
 async fn answers_invalid_request_for_two_authorization_headers() {
-    let (idp, api) = setup().await;
+    let (idp, api) = spawn_with_fake_idp().await;
     let valid = format!("Bearer {}", idp.token());
     for pair in [
         [valid.as_bytes(), valid.as_bytes()],
@@ -100,7 +91,7 @@ async fn answers_invalid_request_for_two_authorization_headers() {
 
 #[tokio::test]
 async fn answers_invalid_request_for_a_header_and_a_query_token() {
-    let (idp, api) = setup().await;
+    let (idp, api) = spawn_with_fake_idp().await;
     let token = idp.token();
     let response = api
         .get_with_token(&format!("/api/private?access_token={token}"), &token)
@@ -110,7 +101,7 @@ async fn answers_invalid_request_for_a_header_and_a_query_token() {
 
 #[tokio::test]
 async fn ignores_a_token_in_the_query_string() {
-    let (idp, api) = setup().await;
+    let (idp, api) = spawn_with_fake_idp().await;
     let response = api
         .get(&format!("/api/private?access_token={}", idp.token()))
         .await;
@@ -119,7 +110,7 @@ async fn ignores_a_token_in_the_query_string() {
 
 #[tokio::test]
 async fn answers_invalid_request_for_non_ascii_header_bytes() {
-    let (_idp, api) = setup().await;
+    let (_idp, api) = spawn_with_fake_idp().await;
     let response = api
         .get_with_authorization("/api/private", &[b"Bearer \xc3\xa9t\xc3\xa9"])
         .await;
@@ -129,7 +120,7 @@ async fn answers_invalid_request_for_non_ascii_header_bytes() {
 #[tokio::test]
 async fn survives_huge_authorization_headers() {
     // Arrange
-    let (idp, api) = setup().await;
+    let (idp, api) = spawn_with_fake_idp().await;
 
     for size in [8 * 1024, 64 * 1024, 1024 * 1024] {
         // Act
@@ -146,17 +137,12 @@ async fn survives_huge_authorization_headers() {
             assert!(matches!(response.status().as_u16(), 401 | 431), "{size}");
         }
     }
-    assert_eq!(
-        api.get_with_token("/api/private", &idp.token())
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(api.status("/api/private", &idp.token()).await, 200);
 }
 
 #[tokio::test]
 async fn survives_a_request_with_too_many_headers() {
-    let (idp, api) = setup().await;
+    let (idp, api) = spawn_with_fake_idp().await;
     let mut request = api.client.get(format!("{}/api/private", api.address));
     for i in 0..101 {
         request = request.header(format!("x-h{i}"), "v");
@@ -165,17 +151,12 @@ async fn survives_a_request_with_too_many_headers() {
     if let Ok(response) = result {
         assert_ne!(response.status().as_u16(), 500);
     }
-    assert_eq!(
-        api.get_with_token("/api/private", &idp.token())
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(api.status("/api/private", &idp.token()).await, 200);
 }
 
 #[tokio::test]
 async fn answers_a_cors_preflight_for_the_spa_origin_only() {
-    let (_idp, api) = setup().await;
+    let (_idp, api) = spawn_with_fake_idp().await;
     let preflight = |origin: &'static str| {
         api.client
             .request(
@@ -203,12 +184,8 @@ async fn answers_a_cors_preflight_for_the_spa_origin_only() {
 
 #[tokio::test]
 async fn error_descriptions_never_echo_the_request() {
-    let (idp, api) = setup().await;
+    let (idp, api) = spawn_with_fake_idp().await;
     let header = serde_json::json!({"alg":"RS256","kid":"evil\"\r\nSet-Cookie: x=1"});
     let token = crate::helpers::sign(&header, &idp.claims(), crate::helpers::TestKey::K1);
-    assert_invalid_token(
-        api.get_with_token("/api/private", &token).await,
-        "unknown signing key",
-    )
-    .await;
+    api.assert_rejects(&token, "unknown signing key").await;
 }

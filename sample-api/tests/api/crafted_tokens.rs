@@ -6,19 +6,13 @@ use jsonwebtoken::Algorithm;
 use serde_json::json;
 
 use crate::helpers::{
-    FakeIdp, TestApi, TestKey, assert_invalid_token, b64, k1_header, now, settings_for, sign,
-    sign_hs256, sign_raw, spawn_api,
+    TestKey, assert_invalid_token, b64, k1_header, now, sign, sign_hs256, sign_raw,
+    spawn_with_fake_idp,
 };
-
-async fn setup() -> (FakeIdp, TestApi) {
-    let idp = FakeIdp::start().await;
-    let api = spawn_api(settings_for(&idp.issuer)).await;
-    (idp, api)
-}
 
 #[tokio::test]
 async fn accepts_the_baseline_token() {
-    let (idp, api) = setup().await;
+    let (idp, api) = spawn_with_fake_idp().await;
     let response = api
         .get_with_token("/api/private-scoped", &idp.token())
         .await;
@@ -28,7 +22,7 @@ async fn accepts_the_baseline_token() {
 #[tokio::test]
 async fn rejects_tokens_that_are_not_three_segments() {
     // Arrange
-    let (idp, api) = setup().await;
+    let (idp, api) = spawn_with_fake_idp().await;
     let t0 = idp.token();
     let [h, p, s]: [&str; 3] = t0.split('.').collect::<Vec<_>>().try_into().unwrap();
     let cases = [
@@ -51,7 +45,7 @@ async fn rejects_tokens_that_are_not_three_segments() {
 
 #[tokio::test]
 async fn rejects_headers_that_are_not_json_objects() {
-    let (idp, api) = setup().await;
+    let (idp, api) = spawn_with_fake_idp().await;
     let payload = b64(idp.claims().to_string());
     for header in [
         &b"not json"[..],
@@ -61,17 +55,13 @@ async fn rejects_headers_that_are_not_json_objects() {
         b"\xff\xfe",
     ] {
         let token = format!("{}.{payload}.c2ln", b64(header));
-        assert_invalid_token(
-            api.get_with_token("/api/private", &token).await,
-            "malformed token",
-        )
-        .await;
+        api.assert_rejects(&token, "malformed token").await;
     }
 }
 
 #[tokio::test]
 async fn rejects_payloads_that_are_not_json_objects() {
-    let (_idp, api) = setup().await;
+    let (_idp, api) = spawn_with_fake_idp().await;
     for payload in ["[]", "\"x\"", "null", "{"] {
         let token = sign_raw(
             &k1_header().to_string(),
@@ -79,18 +69,15 @@ async fn rejects_payloads_that_are_not_json_objects() {
             TestKey::K1,
             Algorithm::RS256,
         );
-        assert_invalid_token(
-            api.get_with_token("/api/private", &token).await,
-            "missing or invalid claims",
-        )
-        .await;
+        api.assert_rejects(&token, "missing or invalid claims")
+            .await;
     }
 }
 
 #[tokio::test]
 async fn rejects_a_spliced_signature_and_a_flipped_payload_bit() {
     // Arrange
-    let (idp, api) = setup().await;
+    let (idp, api) = spawn_with_fake_idp().await;
     let t0 = idp.token();
     let other = idp.token_with(json!({"sub": "auth0|admin"}));
     let (t0_message, _) = t0.rsplit_once('.').unwrap();
@@ -120,7 +107,7 @@ async fn rejects_a_spliced_signature_and_a_flipped_payload_bit() {
 
 #[tokio::test]
 async fn rejects_a_duplicated_subject_claim() {
-    let (idp, api) = setup().await;
+    let (idp, api) = spawn_with_fake_idp().await;
     let payload = format!(
         r#"{{"iss":"{}","aud":"https://sample-api","sub":"auth0|u1","sub":"auth0|admin","exp":{}}}"#,
         idp.issuer,
@@ -132,16 +119,13 @@ async fn rejects_a_duplicated_subject_claim() {
         TestKey::K1,
         Algorithm::RS256,
     );
-    assert_invalid_token(
-        api.get_with_token("/api/private", &token).await,
-        "missing or invalid claims",
-    )
-    .await;
+    api.assert_rejects(&token, "missing or invalid claims")
+        .await;
 }
 
 #[tokio::test]
 async fn rejects_a_duplicated_alg_header_whatever_comes_last() {
-    let (idp, api) = setup().await;
+    let (idp, api) = spawn_with_fake_idp().await;
     for header in [
         r#"{"alg":"RS256","alg":"none","kid":"k1"}"#,
         r#"{"alg":"none","alg":"RS256","kid":"k1"}"#,
@@ -152,11 +136,7 @@ async fn rejects_a_duplicated_alg_header_whatever_comes_last() {
             TestKey::K1,
             Algorithm::RS256,
         );
-        assert_eq!(
-            api.get_with_token("/api/private", &token).await.status(),
-            401,
-            "{header}"
-        );
+        assert_eq!(api.status("/api/private", &token).await, 401, "{header}");
     }
 }
 
@@ -164,7 +144,7 @@ async fn rejects_a_duplicated_alg_header_whatever_comes_last() {
 async fn survives_a_deeply_nested_claim() {
     // B14: a 5000-deep claim is over the size cap; a 1000-deep one is signed by the IdP
     // and is skipped without recursion (unknown claims are not parsed into values).
-    let (idp, api) = setup().await;
+    let (idp, api) = spawn_with_fake_idp().await;
     let mut claims = idp.claims().to_string();
     claims.pop();
     let deep = |depth| {
@@ -187,40 +167,27 @@ async fn survives_a_deeply_nested_claim() {
         Algorithm::RS256,
     );
 
-    assert_invalid_token(
-        api.get_with_token("/api/private", &too_big).await,
-        "token too large",
-    )
-    .await;
+    api.assert_rejects(&too_big, "token too large").await;
     let status = api
         .get_with_token("/api/private", &nested)
         .await
         .status()
         .as_u16();
     assert!(matches!(status, 200 | 401), "{status}");
-    assert_eq!(
-        api.get_with_token("/api/private", &idp.token())
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(api.status("/api/private", &idp.token()).await, 200);
 }
 
 #[tokio::test]
 async fn rejects_a_signed_token_over_the_size_cap() {
-    let (idp, api) = setup().await;
+    let (idp, api) = spawn_with_fake_idp().await;
     let token = idp.token_with(json!({"padding": "x".repeat(16 * 1024)}));
-    assert_invalid_token(
-        api.get_with_token("/api/private", &token).await,
-        "token too large",
-    )
-    .await;
+    api.assert_rejects(&token, "token too large").await;
 }
 
 #[tokio::test]
 async fn rejects_wrong_typed_and_out_of_range_timestamps() {
     // CVE-2026-25537: jsonwebtoken < 10.3 treated a string `exp`/`nbf` as absent.
-    let (idp, api) = setup().await;
+    let (idp, api) = spawn_with_fake_idp().await;
     for changes in [
         json!({"exp": "9999999999"}),
         json!({"nbf": "99999999999"}),
@@ -239,7 +206,7 @@ async fn rejects_wrong_typed_and_out_of_range_timestamps() {
 
 #[tokio::test]
 async fn rejects_wrong_typed_issuer_audience_subject_and_scope() {
-    let (idp, api) = setup().await;
+    let (idp, api) = spawn_with_fake_idp().await;
     for changes in [
         json!({"iss": [idp.issuer]}),
         json!({"iss": 5}),
@@ -260,7 +227,7 @@ async fn rejects_wrong_typed_issuer_audience_subject_and_scope() {
 #[tokio::test]
 async fn rejects_hs256_tokens_keyed_with_the_public_key_in_every_encoding() {
     // Arrange: jwt_tool -X k, in every form the public key could be fed to HMAC
-    let (idp, api) = setup().await;
+    let (idp, api) = spawn_with_fake_idp().await;
     let pem = TestKey::K1.public_pem();
     let jwk = TestKey::K1.jwk("k1").to_string();
     let secrets: Vec<Vec<u8>> = vec![
@@ -285,7 +252,7 @@ async fn rejects_hs256_tokens_keyed_with_the_public_key_in_every_encoding() {
 
 #[tokio::test]
 async fn rejects_other_rsa_algorithms_signed_by_the_right_key() {
-    let (idp, api) = setup().await;
+    let (idp, api) = spawn_with_fake_idp().await;
     for alg in [Algorithm::RS384, Algorithm::RS512, Algorithm::PS256] {
         let header = json!({"alg": format!("{alg:?}"), "typ": "JWT", "kid": "k1"});
         let token = sign_raw(
@@ -294,48 +261,38 @@ async fn rejects_other_rsa_algorithms_signed_by_the_right_key() {
             TestKey::K1,
             alg,
         );
-        assert_invalid_token(
-            api.get_with_token("/api/private", &token).await,
-            "unsupported signing algorithm",
-        )
-        .await;
+        api.assert_rejects(&token, "unsupported signing algorithm")
+            .await;
     }
 }
 
 #[tokio::test]
 async fn rejects_a_psychic_ecdsa_signature() {
     // CVE-2022-21449: r = s = 0
-    let (idp, api) = setup().await;
+    let (idp, api) = spawn_with_fake_idp().await;
     let header = b64(json!({"alg":"ES256","kid":"k1"}).to_string());
     let payload = b64(idp.claims().to_string());
     for signature in [b64([0u8; 64]), "MAYCAQACAQA".to_owned()] {
         let token = format!("{header}.{payload}.{signature}");
-        assert_invalid_token(
-            api.get_with_token("/api/private", &token).await,
-            "unsupported signing algorithm",
-        )
-        .await;
+        api.assert_rejects(&token, "unsupported signing algorithm")
+            .await;
     }
 }
 
 #[tokio::test]
 async fn rejects_a_token_without_kid_even_when_the_jwks_has_one_key() {
-    let (idp, api) = setup().await;
+    let (idp, api) = spawn_with_fake_idp().await;
     let token = sign(
         &json!({"alg":"RS256","typ":"JWT"}),
         &idp.claims(),
         TestKey::K1,
     );
-    assert_invalid_token(
-        api.get_with_token("/api/private", &token).await,
-        "unknown signing key",
-    )
-    .await;
+    api.assert_rejects(&token, "unknown signing key").await;
 }
 
 #[tokio::test]
 async fn looks_kid_up_exactly_with_no_normalisation() {
-    let (idp, api) = setup().await;
+    let (idp, api) = spawn_with_fake_idp().await;
     for kid in [
         "../../../../dev/null",
         "/etc/passwd",
@@ -350,17 +307,13 @@ async fn looks_kid_up_exactly_with_no_normalisation() {
             &idp.claims(),
             TestKey::K1,
         );
-        assert_invalid_token(
-            api.get_with_token("/api/private", &token).await,
-            "unknown signing key",
-        )
-        .await;
+        api.assert_rejects(&token, "unknown signing key").await;
     }
 }
 
 #[tokio::test]
 async fn rejects_an_unsigned_token_whatever_the_case_of_none() {
-    let (idp, api) = setup().await;
+    let (idp, api) = spawn_with_fake_idp().await;
     let payload = b64(idp.claims().to_string());
     for alg in ["none", "None", "NONE", "nOnE"] {
         let header = b64(json!({"alg": alg, "typ":"JWT", "kid":"k1"}).to_string());
@@ -368,87 +321,61 @@ async fn rejects_an_unsigned_token_whatever_the_case_of_none() {
             format!("{header}.{payload}."),
             format!("{header}.{payload}.Z2FyYmFnZQ"),
         ] {
-            assert_eq!(
-                api.get_with_token("/api/private", &token).await.status(),
-                401,
-                "{alg}"
-            );
+            assert_eq!(api.status("/api/private", &token).await, 401, "{alg}");
         }
     }
 }
 
 #[tokio::test]
 async fn rejects_an_id_token_typed_header() {
-    let (idp, api) = setup().await;
+    let (idp, api) = spawn_with_fake_idp().await;
     for typ in ["id_token+jwt", "dpop+jwt"] {
         let header = json!({"alg":"RS256","typ": typ,"kid":"k1"});
         let token = sign(&header, &idp.claims(), TestKey::K1);
-        assert_invalid_token(
-            api.get_with_token("/api/private", &token).await,
-            "unexpected token type",
-        )
-        .await;
+        api.assert_rejects(&token, "unexpected token type").await;
     }
 }
 
 #[tokio::test]
 async fn accepts_an_at_jwt_typed_access_token() {
-    let (idp, api) = setup().await;
+    let (idp, api) = spawn_with_fake_idp().await;
     let header = json!({"alg":"RS256","typ":"at+jwt","kid":"k1"});
     let token = sign(&header, &idp.claims(), TestKey::K1);
-    assert_eq!(
-        api.get_with_token("/api/private", &token).await.status(),
-        200
-    );
+    assert_eq!(api.status("/api/private", &token).await, 200);
 }
 
 #[tokio::test]
 async fn rejects_a_token_issued_in_the_future() {
-    let (idp, api) = setup().await;
+    let (idp, api) = spawn_with_fake_idp().await;
     let token = idp.token_with(json!({"iat": now() + 3600}));
-    assert_invalid_token(
-        api.get_with_token("/api/private", &token).await,
-        "token not yet valid",
-    )
-    .await;
+    api.assert_rejects(&token, "token not yet valid").await;
 }
 
 #[tokio::test]
 async fn accepts_a_token_without_iat() {
-    let (idp, api) = setup().await;
+    let (idp, api) = spawn_with_fake_idp().await;
     let token = idp.token_with(json!({"iat": null}));
-    assert_eq!(
-        api.get_with_token("/api/private", &token).await.status(),
-        200
-    );
+    assert_eq!(api.status("/api/private", &token).await, 200);
 }
 
 #[tokio::test]
 async fn honours_the_five_second_leeway_on_exp_and_nbf() {
-    let (idp, api) = setup().await;
+    let (idp, api) = spawn_with_fake_idp().await;
     let inside = [json!({"exp": now() - 2}), json!({"nbf": now() + 2})];
     let outside = [json!({"exp": now() - 30}), json!({"nbf": now() + 30})];
     for changes in inside {
         let token = idp.token_with(changes.clone());
-        assert_eq!(
-            api.get_with_token("/api/private", &token).await.status(),
-            200,
-            "{changes}"
-        );
+        assert_eq!(api.status("/api/private", &token).await, 200, "{changes}");
     }
     for changes in outside {
         let token = idp.token_with(changes.clone());
-        assert_eq!(
-            api.get_with_token("/api/private", &token).await.status(),
-            401,
-            "{changes}"
-        );
+        assert_eq!(api.status("/api/private", &token).await, 401, "{changes}");
     }
 }
 
 #[tokio::test]
 async fn rejects_audience_near_misses() {
-    let (idp, api) = setup().await;
+    let (idp, api) = spawn_with_fake_idp().await;
     for aud in [
         json!("https://sample-api/"),
         json!("HTTPS://sample-api"),
@@ -457,26 +384,14 @@ async fn rejects_audience_near_misses() {
         json!(null),
     ] {
         let token = idp.token_with(json!({ "aud": aud }));
-        assert_eq!(
-            api.get_with_token("/api/private", &token).await.status(),
-            401,
-            "{aud}"
-        );
+        assert_eq!(api.status("/api/private", &token).await, 401, "{aud}");
     }
 }
 
 #[tokio::test]
 async fn grants_no_privilege_from_unknown_claims() {
-    let (idp, api) = setup().await;
+    let (idp, api) = spawn_with_fake_idp().await;
     let token = idp.token_with(json!({"scope": null, "admin": true, "role": "root"}));
-    assert_eq!(
-        api.get_with_token("/api/private", &token).await.status(),
-        200
-    );
-    assert_eq!(
-        api.get_with_token("/api/private-scoped", &token)
-            .await
-            .status(),
-        403
-    );
+    assert_eq!(api.status("/api/private", &token).await, 200);
+    assert_eq!(api.status("/api/private-scoped", &token).await, 403);
 }

@@ -6,7 +6,10 @@
 //! Claims are generated as raw JSON text so that wrong types, `null`s, floats, escapes and
 //! duplicate names all occur; signatures are good, tampered, or by another key.
 
-use std::{cell::Cell, sync::Arc};
+use std::{
+    cell::Cell,
+    sync::{Arc, LazyLock},
+};
 
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, errors::ErrorKind};
 use proptest::prelude::*;
@@ -22,6 +25,10 @@ use crate::helpers::{AUDIENCE, FakeIdp, TestKey, now, sign_raw};
 const LEEWAY: u64 = 5;
 const MAX_TIMESTAMP: u64 = 1 << 53;
 
+/// `K1`'s public key, parsed once for every case.
+static K1_DECODING_KEY: LazyLock<DecodingKey> =
+    LazyLock::new(|| DecodingKey::from_rsa_pem(TestKey::K1.public_pem().as_bytes()).unwrap());
+
 /// What the API did before it verified tokens itself.
 fn reference(token: &str, issuer: &str) -> Result<Claims, InvalidToken> {
     let mut validation = Validation::new(Algorithm::RS256);
@@ -30,8 +37,7 @@ fn reference(token: &str, issuer: &str) -> Result<Claims, InvalidToken> {
     validation.set_audience(&[AUDIENCE]);
     validation.validate_nbf = true;
     validation.leeway = LEEWAY;
-    let key = DecodingKey::from_rsa_pem(TestKey::K1.public_pem().as_bytes()).unwrap();
-    let claims = jsonwebtoken::decode::<Claims>(token, &key, &validation)
+    let claims = jsonwebtoken::decode::<Claims>(token, &K1_DECODING_KEY, &validation)
         .map_err(|e| match e.kind() {
             ErrorKind::InvalidSignature => InvalidToken::BadSignature,
             ErrorKind::ExpiredSignature => InvalidToken::Expired,

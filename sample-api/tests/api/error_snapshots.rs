@@ -2,27 +2,24 @@
 
 use serde_json::json;
 
-use crate::helpers::{FakeIdp, describe, settings_for, spawn_api};
+use crate::helpers::{FakeIdp, describe, settings_for, spawn_api, spawn_with_fake_idp};
 
 #[tokio::test]
 async fn snapshot_of_the_answer_without_credentials() {
-    let idp = FakeIdp::start().await;
-    let api = spawn_api(settings_for(&idp.issuer)).await;
+    let (_idp, api) = spawn_with_fake_idp().await;
     insta::assert_json_snapshot!(describe(api.get("/api/private").await).await);
 }
 
 #[tokio::test]
 async fn snapshot_of_the_answer_to_an_expired_token() {
-    let idp = FakeIdp::start().await;
-    let api = spawn_api(settings_for(&idp.issuer)).await;
+    let (idp, api) = spawn_with_fake_idp().await;
     let token = idp.token_with(json!({"exp": crate::helpers::now() - 3600}));
     insta::assert_json_snapshot!(describe(api.get_with_token("/api/private", &token).await).await);
 }
 
 #[tokio::test]
 async fn snapshot_of_the_answer_to_a_missing_scope() {
-    let idp = FakeIdp::start().await;
-    let api = spawn_api(settings_for(&idp.issuer)).await;
+    let (idp, api) = spawn_with_fake_idp().await;
     let token = idp.token_with(json!({"scope": "write:messages"}));
     insta::assert_json_snapshot!(
         describe(api.get_with_token("/api/private-scoped", &token).await).await
@@ -31,8 +28,7 @@ async fn snapshot_of_the_answer_to_a_missing_scope() {
 
 #[tokio::test]
 async fn snapshot_of_the_answer_to_repeated_credentials() {
-    let idp = FakeIdp::start().await;
-    let api = spawn_api(settings_for(&idp.issuer)).await;
+    let (idp, api) = spawn_with_fake_idp().await;
     let value = format!("Bearer {}", idp.token());
     let response = api
         .get_with_authorization("/api/private", &[value.as_bytes(), value.as_bytes()])

@@ -77,13 +77,38 @@ impl TestKey {
         json!({"kty":"RSA","use":"sig","alg":"RS256","kid":kid,"n":c["n"],"e":c["e"]})
     }
 
-    pub fn encoding_key(self) -> EncodingKey {
-        EncodingKey::from_rsa_pem(self.private_pem().as_bytes()).unwrap()
+    /// The private key, parsed once per key.
+    pub fn encoding_key(self) -> &'static EncodingKey {
+        fn parse(key: TestKey) -> EncodingKey {
+            EncodingKey::from_rsa_pem(key.private_pem().as_bytes()).unwrap()
+        }
+        static K1: LazyLock<EncodingKey> = LazyLock::new(|| parse(TestKey::K1));
+        static K2: LazyLock<EncodingKey> = LazyLock::new(|| parse(TestKey::K2));
+        static ATTACKER: LazyLock<EncodingKey> = LazyLock::new(|| parse(TestKey::Attacker));
+        static WEAK1024: LazyLock<EncodingKey> = LazyLock::new(|| parse(TestKey::Weak1024));
+        match self {
+            Self::K1 => &K1,
+            Self::K2 => &K2,
+            Self::Attacker => &ATTACKER,
+            Self::Weak1024 => &WEAK1024,
+        }
     }
 }
 
 pub fn jwks(keys: &[(TestKey, &str)]) -> Value {
     json!({"keys": keys.iter().map(|(key, kid)| key.jwk(kid)).collect::<Vec<_>>()})
+}
+
+/// A mock answering `GET` on the JWKS path with `response`.
+pub fn jwks_mock(response: ResponseTemplate) -> Mock {
+    Mock::given(method("GET"))
+        .and(path(JWKS_PATH))
+        .respond_with(response)
+}
+
+/// A 200 with a JWKS publishing `K1` as `kid: "k1"`.
+pub fn k1_jwks() -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(jwks(&[(TestKey::K1, "k1")]))
 }
 
 pub fn now() -> u64 {
@@ -102,7 +127,7 @@ pub fn sign_raw(header: &str, payload: &str, key: TestKey, alg: Algorithm) -> St
     LazyLock::force(&TRACING);
     let message = format!("{}.{}", b64(header), b64(payload));
     let signature =
-        jsonwebtoken::crypto::sign(message.as_bytes(), &key.encoding_key(), alg).unwrap();
+        jsonwebtoken::crypto::sign(message.as_bytes(), key.encoding_key(), alg).unwrap();
     format!("{message}.{signature}")
 }
 
@@ -154,11 +179,7 @@ impl FakeIdp {
 
     pub async fn start() -> Self {
         let idp = Self::without_jwks().await;
-        Mock::given(method("GET"))
-            .and(path(JWKS_PATH))
-            .respond_with(ResponseTemplate::new(200).set_body_json(jwks(&[(TestKey::K1, "k1")])))
-            .mount(&idp.server)
-            .await;
+        jwks_mock(k1_jwks()).mount(&idp.server).await;
         idp
     }
 
@@ -257,6 +278,11 @@ impl TestApi {
             .await
     }
 
+    /// The status of a GET with this bearer token.
+    pub async fn status(&self, path: &str, token: &str) -> reqwest::StatusCode {
+        self.get_with_token(path, token).await.status()
+    }
+
     /// GET with these `Authorization` header values, one header each.
     pub async fn get_with_authorization(&self, path: &str, values: &[&[u8]]) -> reqwest::Response {
         let mut request = self.client.get(format!("{}{path}", self.address));
@@ -269,9 +295,26 @@ impl TestApi {
         request.send().await.expect("request failed")
     }
 
+    /// Asserts that `/api/private` answers this token with a 401 `invalid_token` with this
+    /// description.
+    pub async fn assert_rejects(&self, token: &str, description: &str) {
+        assert_invalid_token(
+            self.get_with_token("/api/private", token).await,
+            description,
+        )
+        .await;
+    }
+
     pub fn jwks_fetch_attempts(&self) -> u64 {
         self.state.validator.jwks().fetch_attempts()
     }
+}
+
+/// A [`FakeIdp`] with `K1` published, and the API pointed at it.
+pub async fn spawn_with_fake_idp() -> (FakeIdp, TestApi) {
+    let idp = FakeIdp::start().await;
+    let api = spawn_api(settings_for(&idp.issuer)).await;
+    (idp, api)
 }
 
 /// The API pointed at an in-process `MockIdp` (the default tenant).

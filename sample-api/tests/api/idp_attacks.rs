@@ -5,18 +5,14 @@ use std::time::Duration;
 use mock_idp::MockIdp;
 use serde_json::json;
 
-use crate::helpers::{assert_invalid_token, spawn_app};
+use crate::helpers::spawn_app;
 
 #[tokio::test]
 async fn rejects_an_unsigned_alg_none_token() {
     // The empty signature segment already fails the shape check, before `alg` is read.
     let app = spawn_app().await;
     let token = app.idp.token().alg_none().sign();
-    assert_invalid_token(
-        app.get_with_token("/api/private", &token).await,
-        "malformed token",
-    )
-    .await;
+    app.assert_rejects(&token, "malformed token").await;
 }
 
 #[tokio::test]
@@ -25,17 +21,9 @@ async fn rejects_alg_none_in_any_case() {
     for alg in ["None", "NONE", "nOnE"] {
         let unsigned = app.idp.token().alg_none().header("alg", alg).sign();
         let with_garbage_signature = format!("{unsigned}Z2FyYmFnZQ");
-        assert_invalid_token(
-            app.get_with_token("/api/private", &unsigned).await,
-            "malformed token",
-        )
-        .await;
-        assert_invalid_token(
-            app.get_with_token("/api/private", &with_garbage_signature)
-                .await,
-            "unsupported signing algorithm",
-        )
-        .await;
+        app.assert_rejects(&unsigned, "malformed token").await;
+        app.assert_rejects(&with_garbage_signature, "unsupported signing algorithm")
+            .await;
     }
 }
 
@@ -43,44 +31,29 @@ async fn rejects_alg_none_in_any_case() {
 async fn rejects_hs256_keyed_with_the_public_key() {
     let app = spawn_app().await;
     let token = app.idp.token().hs256_with_public_key().sign();
-    assert_invalid_token(
-        app.get_with_token("/api/private", &token).await,
-        "unsupported signing algorithm",
-    )
-    .await;
+    app.assert_rejects(&token, "unsupported signing algorithm")
+        .await;
 }
 
 #[tokio::test]
 async fn rejects_a_token_signed_by_a_foreign_key_with_the_active_kid() {
     let app = spawn_app().await;
     let token = app.idp.token().signed_by_foreign_key().sign();
-    assert_invalid_token(
-        app.get_with_token("/api/private", &token).await,
-        "invalid signature",
-    )
-    .await;
+    app.assert_rejects(&token, "invalid signature").await;
 }
 
 #[tokio::test]
 async fn rejects_an_unknown_kid() {
     let app = spawn_app().await;
     let token = app.idp.token().unknown_kid().sign();
-    assert_invalid_token(
-        app.get_with_token("/api/private", &token).await,
-        "unknown signing key",
-    )
-    .await;
+    app.assert_rejects(&token, "unknown signing key").await;
 }
 
 #[tokio::test]
 async fn rejects_a_token_without_kid() {
     let app = spawn_app().await;
     let token = app.idp.token().without_kid().sign();
-    assert_invalid_token(
-        app.get_with_token("/api/private", &token).await,
-        "unknown signing key",
-    )
-    .await;
+    app.assert_rejects(&token, "unknown signing key").await;
 }
 
 #[tokio::test]
@@ -95,11 +68,7 @@ async fn rejects_injected_kids() {
         format!(" {kid}"),
     ] {
         let token = app.idp.token().kid(injected.clone()).sign();
-        assert_invalid_token(
-            app.get_with_token("/api/private", &token).await,
-            "unknown signing key",
-        )
-        .await;
+        app.assert_rejects(&token, "unknown signing key").await;
     }
 }
 
@@ -108,10 +77,7 @@ async fn rejects_a_non_string_kid() {
     let app = spawn_app().await;
     for kid in [json!(1), json!({}), json!([app.idp.active_kid()])] {
         let token = app.idp.token().header("kid", kid).sign();
-        assert_eq!(
-            app.get_with_token("/api/private", &token).await.status(),
-            401
-        );
+        assert_eq!(app.status("/api/private", &token).await, 401);
     }
 }
 
@@ -145,11 +111,7 @@ async fn rejects_a_foreign_token_carrying_a_jku_to_its_own_jwks() {
         .kid(app.idp.active_kid())
         .header("jku", attacker.jwks_uri())
         .sign();
-    assert_invalid_token(
-        app.get_with_token("/api/private", &token).await,
-        "invalid signature",
-    )
-    .await;
+    app.assert_rejects(&token, "invalid signature").await;
     assert!(attacker.received_requests().is_empty());
 }
 
@@ -158,11 +120,7 @@ async fn rejects_critical_headers() {
     let app = spawn_app().await;
     for crit in [json!(["exp"]), json!(["urn:x"]), json!([])] {
         let token = app.idp.token().header("crit", crit).sign();
-        assert_invalid_token(
-            app.get_with_token("/api/private", &token).await,
-            "unsupported token header",
-        )
-        .await;
+        app.assert_rejects(&token, "unsupported token header").await;
     }
 }
 
@@ -181,11 +139,7 @@ async fn rejects_the_wrong_issuer_in_every_near_miss() {
         "http://evil/".to_owned(),
     ] {
         let token = app.idp.token().issuer(wrong.clone()).sign();
-        assert_invalid_token(
-            app.get_with_token("/api/private", &token).await,
-            "unexpected issuer",
-        )
-        .await;
+        app.assert_rejects(&token, "unexpected issuer").await;
     }
 }
 
@@ -193,10 +147,7 @@ async fn rejects_the_wrong_issuer_in_every_near_miss() {
 async fn rejects_a_missing_issuer() {
     let app = spawn_app().await;
     let token = app.idp.token().without_claim("iss").sign();
-    assert_eq!(
-        app.get_with_token("/api/private", &token).await.status(),
-        401
-    );
+    assert_eq!(app.status("/api/private", &token).await, 401);
 }
 
 #[tokio::test]
@@ -207,28 +158,17 @@ async fn rejects_a_token_for_another_audience() {
         app.idp.token().audiences(["https://other-api"]).sign(),
         app.idp.token().audience("https://sample-api/").sign(),
     ] {
-        assert_invalid_token(
-            app.get_with_token("/api/private", &token).await,
-            "unexpected audience",
-        )
-        .await;
+        app.assert_rejects(&token, "unexpected audience").await;
     }
     let token = app.idp.token().without_claim("aud").sign();
-    assert_eq!(
-        app.get_with_token("/api/private", &token).await.status(),
-        401
-    );
+    assert_eq!(app.status("/api/private", &token).await, 401);
 }
 
 #[tokio::test]
 async fn rejects_an_expired_token() {
     let app = spawn_app().await;
     let token = app.idp.token().expired().sign();
-    assert_invalid_token(
-        app.get_with_token("/api/private", &token).await,
-        "token expired",
-    )
-    .await;
+    app.assert_rejects(&token, "token expired").await;
 }
 
 #[tokio::test]
@@ -238,11 +178,7 @@ async fn rejects_a_token_minted_by_a_mock_whose_clock_ran_ahead_past_expiry() {
     let app = spawn_app().await;
     app.idp.clock().advance(Duration::from_secs(2 * 86_400));
     let token = app.idp.token().sign();
-    assert_invalid_token(
-        app.get_with_token("/api/private", &token).await,
-        "token not yet valid",
-    )
-    .await;
+    app.assert_rejects(&token, "token not yet valid").await;
 }
 
 #[tokio::test]
@@ -253,22 +189,15 @@ async fn rejects_a_token_not_valid_before_a_future_time() {
         .token()
         .not_before_in(Duration::from_secs(120))
         .sign();
-    assert_invalid_token(
-        app.get_with_token("/api/private", &token).await,
-        "token not yet valid",
-    )
-    .await;
+    app.assert_rejects(&token, "token not yet valid").await;
 }
 
 #[tokio::test]
 async fn rejects_a_token_without_exp() {
     let app = spawn_app().await;
     let token = app.idp.token().without_claim("exp").sign();
-    assert_invalid_token(
-        app.get_with_token("/api/private", &token).await,
-        "missing or invalid claims",
-    )
-    .await;
+    app.assert_rejects(&token, "missing or invalid claims")
+        .await;
 }
 
 #[tokio::test]
@@ -277,11 +206,8 @@ async fn rejects_string_typed_exp_and_nbf() {
     let app = spawn_app().await;
     for (claim, value) in [("exp", "9999999999"), ("nbf", "99999999999")] {
         let token = app.idp.token().claim(claim, value).sign();
-        assert_invalid_token(
-            app.get_with_token("/api/private", &token).await,
-            "missing or invalid claims",
-        )
-        .await;
+        app.assert_rejects(&token, "missing or invalid claims")
+            .await;
     }
 }
 
@@ -289,11 +215,7 @@ async fn rejects_string_typed_exp_and_nbf() {
 async fn rejects_an_id_token_used_as_an_access_token() {
     let app = spawn_app().await;
     let token = app.idp.token().id_token().sign();
-    assert_invalid_token(
-        app.get_with_token("/api/private", &token).await,
-        "unexpected audience",
-    )
-    .await;
+    app.assert_rejects(&token, "unexpected audience").await;
 }
 
 #[tokio::test]
@@ -312,30 +234,15 @@ async fn rejects_a_token_from_a_second_tenant() {
         .sign();
 
     // Assert
-    assert_eq!(
-        app.get_with_token("/api/private", &own_kid).await.status(),
-        401
-    );
-    assert_eq!(
-        app.get_with_token("/api/private", &colliding_kid)
-            .await
-            .status(),
-        401
-    );
-    assert_invalid_token(
-        app.get_with_token("/api/private", &colliding_kid_and_issuer)
-            .await,
-        "invalid signature",
-    )
-    .await;
+    assert_eq!(app.status("/api/private", &own_kid).await, 401);
+    assert_eq!(app.status("/api/private", &colliding_kid).await, 401);
+    app.assert_rejects(&colliding_kid_and_issuer, "invalid signature")
+        .await;
 }
 
 #[tokio::test]
 async fn rejects_a_token_whose_subject_is_missing() {
     let app = spawn_app().await;
     let token = app.idp.token().without_claim("sub").sign();
-    assert_eq!(
-        app.get_with_token("/api/private", &token).await.status(),
-        401
-    );
+    assert_eq!(app.status("/api/private", &token).await, 401);
 }

@@ -10,16 +10,12 @@ use wiremock::{
 };
 
 use crate::helpers::{
-    FakeIdp, JWKS_PATH, TestKey, assert_invalid_token, describe, jwks, k1_header, settings_for,
-    sign, spawn_api,
+    FakeIdp, JWKS_PATH, TestKey, assert_invalid_token, describe, jwks, jwks_mock, k1_header,
+    k1_jwks, settings_for, sign, spawn_api, spawn_with_fake_idp,
 };
 
 async fn mount_jwks(idp: &FakeIdp, response: ResponseTemplate) {
-    Mock::given(method("GET"))
-        .and(path(JWKS_PATH))
-        .respond_with(response)
-        .mount(&idp.server)
-        .await;
+    jwks_mock(response).mount(&idp.server).await;
 }
 
 async fn assert_unavailable(response: reqwest::Response) {
@@ -36,13 +32,7 @@ async fn assert_unavailable(response: reqwest::Response) {
 async fn fetches_the_jwks_once_for_a_burst_of_cold_requests() {
     // Arrange
     let idp = FakeIdp::without_jwks().await;
-    Mock::given(method("GET"))
-        .and(path(JWKS_PATH))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(jwks(&[(TestKey::K1, "k1")]))
-                .set_delay(Duration::from_millis(100)),
-        )
+    jwks_mock(k1_jwks().set_delay(Duration::from_millis(100)))
         .expect(1)
         .mount(&idp.server)
         .await;
@@ -69,21 +59,13 @@ async fn fetches_the_jwks_once_for_a_burst_of_cold_requests() {
 async fn serves_later_requests_from_the_cache() {
     // Arrange
     let idp = FakeIdp::without_jwks().await;
-    Mock::given(method("GET"))
-        .and(path(JWKS_PATH))
-        .respond_with(ResponseTemplate::new(200).set_body_json(jwks(&[(TestKey::K1, "k1")])))
-        .expect(1)
-        .mount(&idp.server)
-        .await;
+    jwks_mock(k1_jwks()).expect(1).mount(&idp.server).await;
     let api = spawn_api(settings_for(&idp.issuer)).await;
     let token = idp.token();
 
     // Act
     for _ in 0..200 {
-        assert_eq!(
-            api.get_with_token("/api/private", &token).await.status(),
-            200
-        );
+        assert_eq!(api.status("/api/private", &token).await, 200);
     }
 
     // Assert: the mock's expect(1) is verified on drop
@@ -92,35 +74,20 @@ async fn serves_later_requests_from_the_cache() {
 #[tokio::test]
 async fn refetches_at_most_once_per_cool_down_under_an_unknown_kid_storm() {
     // Arrange
-    let idp = FakeIdp::start().await;
-    let api = spawn_api(settings_for(&idp.issuer)).await;
-    assert_eq!(
-        api.get_with_token("/api/private", &idp.token())
-            .await
-            .status(),
-        200
-    );
+    let (idp, api) = spawn_with_fake_idp().await;
+    assert_eq!(api.status("/api/private", &idp.token()).await, 200);
     api.clock.advance(Duration::from_secs(31));
 
     // Act
     for i in 0..300 {
         let header = json!({"alg":"RS256","typ":"JWT","kid": format!("random-{i}")});
         let token = sign(&header, &idp.claims(), TestKey::Attacker);
-        assert_invalid_token(
-            api.get_with_token("/api/private", &token).await,
-            "unknown signing key",
-        )
-        .await;
+        api.assert_rejects(&token, "unknown signing key").await;
     }
 
     // Assert: the first fetch, plus one refetch for the whole storm
     assert_eq!(idp.jwks_requests().await, 2);
-    assert_eq!(
-        api.get_with_token("/api/private", &idp.token())
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(api.status("/api/private", &idp.token()).await, 200);
 }
 
 #[tokio::test]
@@ -167,13 +134,7 @@ async fn refuses_a_jwks_larger_than_one_mebibyte() {
 async fn gives_up_on_a_hanging_jwks_within_the_fetch_timeout() {
     // Arrange
     let idp = FakeIdp::without_jwks().await;
-    mount_jwks(
-        &idp,
-        ResponseTemplate::new(200)
-            .set_body_json(jwks(&[(TestKey::K1, "k1")]))
-            .set_delay(Duration::from_secs(30)),
-    )
-    .await;
+    mount_jwks(&idp, k1_jwks().set_delay(Duration::from_secs(30))).await;
     let api = spawn_api(settings_for(&idp.issuer)).await; // 500 ms timeout
     let started = std::time::Instant::now();
 
@@ -206,23 +167,14 @@ async fn answers_503_when_the_idp_is_not_listening_at_all() {
 async fn recovers_after_the_cool_down_once_the_idp_is_back() {
     // Arrange: the JWKS fails once, then works
     let idp = FakeIdp::without_jwks().await;
-    Mock::given(method("GET"))
-        .and(path(JWKS_PATH))
-        .respond_with(ResponseTemplate::new(503))
+    jwks_mock(ResponseTemplate::new(503))
         .up_to_n_times(1)
         .mount(&idp.server)
         .await;
-    mount_jwks(
-        &idp,
-        ResponseTemplate::new(200).set_body_json(jwks(&[(TestKey::K1, "k1")])),
-    )
-    .await;
+    mount_jwks(&idp, k1_jwks()).await;
     let api = spawn_api(settings_for(&idp.issuer)).await;
     let token = idp.token();
-    assert_eq!(
-        api.get_with_token("/api/private", &token).await.status(),
-        503
-    );
+    assert_eq!(api.status("/api/private", &token).await, 503);
 
     // Act: within the cool-down the IdP is not asked again; after it, it is
     let within = api.get_with_token("/api/private", &token).await;
@@ -239,19 +191,14 @@ async fn recovers_after_the_cool_down_once_the_idp_is_back() {
 async fn keeps_serving_cached_keys_while_the_idp_is_down() {
     // Arrange
     let idp = FakeIdp::without_jwks().await;
-    Mock::given(method("GET"))
-        .and(path(JWKS_PATH))
-        .respond_with(ResponseTemplate::new(200).set_body_json(jwks(&[(TestKey::K1, "k1")])))
+    jwks_mock(k1_jwks())
         .up_to_n_times(1)
         .mount(&idp.server)
         .await;
     mount_jwks(&idp, ResponseTemplate::new(500)).await;
     let api = spawn_api(settings_for(&idp.issuer)).await;
     let token = idp.token();
-    assert_eq!(
-        api.get_with_token("/api/private", &token).await.status(),
-        200
-    );
+    assert_eq!(api.status("/api/private", &token).await, 200);
 
     // Act: within the TTL, then past it (stale, refreshed in the background, which fails)
     let within_ttl = api.get_with_token("/api/private", &token).await;
@@ -269,19 +216,14 @@ async fn keeps_serving_cached_keys_while_the_idp_is_down() {
 async fn stops_accepting_keys_once_they_are_too_stale_to_trust() {
     // Arrange: one good fetch, then the IdP is down for good
     let idp = FakeIdp::without_jwks().await;
-    Mock::given(method("GET"))
-        .and(path(JWKS_PATH))
-        .respond_with(ResponseTemplate::new(200).set_body_json(jwks(&[(TestKey::K1, "k1")])))
+    jwks_mock(k1_jwks())
         .up_to_n_times(1)
         .mount(&idp.server)
         .await;
     mount_jwks(&idp, ResponseTemplate::new(500)).await;
     let api = spawn_api(settings_for(&idp.issuer)).await;
     let token = idp.token();
-    assert_eq!(
-        api.get_with_token("/api/private", &token).await.status(),
-        200
-    );
+    assert_eq!(api.status("/api/private", &token).await, 200);
 
     // Act: TTL (10 min) + maximum staleness (1 h) later
     api.clock.advance(Duration::from_secs(71 * 60));
@@ -295,9 +237,7 @@ async fn stops_accepting_keys_once_they_are_too_stale_to_trust() {
 async fn drops_a_key_removed_from_the_jwks_after_the_ttl() {
     // Arrange: K1 is published once, then only K2
     let idp = FakeIdp::without_jwks().await;
-    Mock::given(method("GET"))
-        .and(path(JWKS_PATH))
-        .respond_with(ResponseTemplate::new(200).set_body_json(jwks(&[(TestKey::K1, "k1")])))
+    jwks_mock(k1_jwks())
         .up_to_n_times(1)
         .mount(&idp.server)
         .await;
@@ -308,10 +248,7 @@ async fn drops_a_key_removed_from_the_jwks_after_the_ttl() {
     .await;
     let api = spawn_api(settings_for(&idp.issuer)).await;
     let token = idp.token();
-    assert_eq!(
-        api.get_with_token("/api/private", &token).await.status(),
-        200
-    );
+    assert_eq!(api.status("/api/private", &token).await, 200);
 
     // Act: past the TTL the stale key serves while the background refresh runs
     api.clock.advance(Duration::from_secs(11 * 60));
@@ -321,11 +258,7 @@ async fn drops_a_key_removed_from_the_jwks_after_the_ttl() {
 
     // Assert
     assert_eq!(stale.status(), 200);
-    assert_invalid_token(
-        api.get_with_token("/api/private", &token).await,
-        "unknown signing key",
-    )
-    .await;
+    api.assert_rejects(&token, "unknown signing key").await;
     assert_eq!(idp.jwks_requests().await, 2);
 }
 
@@ -379,11 +312,7 @@ async fn never_follows_a_jku_header() {
 
     // Act
     for token in tokens {
-        assert_invalid_token(
-            api.get_with_token("/api/private", &token).await,
-            "invalid signature",
-        )
-        .await;
+        api.assert_rejects(&token, "invalid signature").await;
     }
 
     // Assert

@@ -15,12 +15,7 @@ async fn accepts_tokens_from_a_rotated_key_without_restart() {
     // Arrange: the API has cached the JWKS with the first key
     let app = spawn_app().await;
     let old_token = app.idp.token().sign();
-    assert_eq!(
-        app.get_with_token("/api/private", &old_token)
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(app.status("/api/private", &old_token).await, 200);
 
     // Act: the IdP rotates; a token with the new kid arrives after the cool-down
     app.idp.rotate_keys();
@@ -40,9 +35,7 @@ async fn waits_for_the_cool_down_before_refetching_for_a_new_kid() {
     // Pinned policy (catalog E6): within the cool-down a new kid is a 401, after it a 200.
     let app = spawn_app().await;
     assert_eq!(
-        app.get_with_token("/api/private", &app.idp.token().sign())
-            .await
-            .status(),
+        app.status("/api/private", &app.idp.token().sign()).await,
         200
     );
     app.idp.rotate_keys();
@@ -61,12 +54,7 @@ async fn stops_accepting_a_retired_key_after_the_ttl() {
     // Arrange
     let app = spawn_app().await;
     let old_token = app.idp.token().sign();
-    assert_eq!(
-        app.get_with_token("/api/private", &old_token)
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(app.status("/api/private", &old_token).await, 200);
     app.idp.rotate_keys();
     app.idp.retire_keys();
 
@@ -87,12 +75,7 @@ async fn stops_accepting_a_retired_key_after_the_ttl() {
     assert_eq!(before_ttl.status(), 200);
     assert_invalid_token(after, "unknown signing key").await;
     let new_token = app.idp.token().sign();
-    assert_eq!(
-        app.get_with_token("/api/private", &new_token)
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(app.status("/api/private", &new_token).await, 200);
 }
 
 #[tokio::test]
@@ -126,9 +109,7 @@ async fn fetches_the_jwks_once_for_concurrent_cold_requests() {
 async fn limits_refetches_under_a_storm_of_unknown_kids() {
     let app = spawn_app().await;
     assert_eq!(
-        app.get_with_token("/api/private", &app.idp.token().sign())
-            .await
-            .status(),
+        app.status("/api/private", &app.idp.token().sign()).await,
         200
     );
     app.clock.advance(PAST_COOL_DOWN);
@@ -140,10 +121,7 @@ async fn limits_refetches_under_a_storm_of_unknown_kids() {
             .signed_by_foreign_key()
             .kid(format!("random-{i}"))
             .sign();
-        assert_eq!(
-            app.get_with_token("/api/private", &token).await.status(),
-            401
-        );
+        assert_eq!(app.status("/api/private", &token).await, 401);
     }
 
     assert_eq!(app.jwks_requests(), 2);
@@ -196,10 +174,7 @@ async fn keeps_serving_cached_keys_through_an_idp_outage() {
     // Arrange
     let app = spawn_app().await;
     let token = app.idp.token().sign();
-    assert_eq!(
-        app.get_with_token("/api/private", &token).await.status(),
-        200
-    );
+    assert_eq!(app.status("/api/private", &token).await, 200);
 
     // Act: every JWKS request fails from now on, and the cache goes past its TTL
     app.idp.fault(Endpoint::Jwks).status(500).install();

@@ -106,10 +106,7 @@ async fn accepts_an_audience_array_that_contains_the_api() {
         .token()
         .audiences(["https://sample-api", userinfo.as_str()])
         .sign();
-    assert_eq!(
-        app.get_with_token("/api/private", &token).await.status(),
-        200
-    );
+    assert_eq!(app.status("/api/private", &token).await, 200);
 }
 
 #[tokio::test]
@@ -121,12 +118,7 @@ async fn grants_the_scoped_route_through_scope_or_permissions() {
         app.idp.token().scope("write:messages read:messages").sign(),
         app.idp.token().permissions(["read:messages"]).sign(),
     ] {
-        assert_eq!(
-            app.get_with_token("/api/private-scoped", &token)
-                .await
-                .status(),
-            200
-        );
+        assert_eq!(app.status("/api/private-scoped", &token).await, 200);
     }
 }
 
