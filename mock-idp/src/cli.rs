@@ -18,9 +18,9 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
-use crate::config::TenantConfig;
-use crate::keys::Algorithm;
-use crate::state::{IdpConfig, StartError};
+use crate::engine::{IdpConfig, StartError};
+use crate::issuance::keys::Algorithm;
+use crate::tenant::TenantConfig;
 
 /// A local, Auth0-compatible mock identity provider. For tests and development only: its
 /// default signing key is public.

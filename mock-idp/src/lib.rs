@@ -108,43 +108,31 @@
 
 #![warn(missing_docs)]
 
-mod authorize;
-mod claims;
 mod clock;
-mod config;
 mod control;
-mod discovery;
+mod engine;
 mod error;
-mod faults;
-mod html;
+mod http;
 mod ids;
-mod journal;
-mod jwks;
-mod jwt;
-mod keys;
-mod login;
-mod logout;
+mod issuance;
 mod mock;
 mod pkce;
 mod server;
-mod session;
-mod state;
-mod token;
-mod token_builder;
-mod userinfo;
+mod store;
+mod tenant;
 
 pub use clock::{Clock, DETERMINISTIC_EPOCH};
-pub use config::{
+pub use control::faults::Fault;
+pub use control::journal::{Endpoint, RecordedRequest};
+pub use engine::{IdpConfig, StartError};
+pub use error::OAuthError;
+pub use issuance::builder::{Signing, TokenBuilder, TokenKind};
+pub use issuance::keys::{Algorithm, KeyError};
+pub use mock::{FaultBuilder, MockIdp, MockIdpBuilder};
+pub use server::{Server, paths};
+pub use store::sessions::SessionInfo;
+pub use tenant::{
     Api, AppType, Client, ClientGrant, ConfigError, DEFAULT_CONNECTION, Role, ServerConfig,
     TenantConfig, TokenLifetimes, User,
 };
-pub use error::OAuthError;
-pub use faults::Fault;
-pub use journal::{Endpoint, RecordedRequest};
-pub use keys::{Algorithm, KeyError};
-pub use mock::{FaultBuilder, MockIdp, MockIdpBuilder};
-pub use server::{Server, paths};
-pub use session::SessionInfo;
-pub use state::{IdpConfig, StartError};
-pub use token_builder::{Signing, TokenBuilder, TokenKind};
 pub mod cli;

@@ -7,7 +7,7 @@ use aws_lc_rs::constant_time::verify_slices_are_equal;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::keys::sha256;
+use crate::issuance::keys::sha256;
 
 /// The transformation a client applied to its verifier.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

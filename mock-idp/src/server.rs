@@ -15,10 +15,11 @@ use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 
-use crate::config::{TenantConfig, is_loopback_http, origin_of};
+use crate::control::{self, faults, journal};
+use crate::engine::{Idp, IdpConfig, SharedIdp, StartError};
 use crate::error::OAuthError;
-use crate::state::{Idp, IdpConfig, SharedIdp, StartError};
-use crate::{authorize, control, discovery, faults, journal, jwks, login, logout, token, userinfo};
+use crate::http::{authorize, discovery, jwks, login, logout, token, userinfo};
+use crate::tenant::{TenantConfig, is_loopback_http, origin_of};
 
 /// The paths the mock serves, Auth0's.
 ///

@@ -16,11 +16,12 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::authorize::{RESUME, expired_transaction};
-use crate::config::WRONG_CREDENTIALS;
-use crate::html::{self, PageError, escape};
-use crate::session::{self, Transaction};
-use crate::state::{Idp, SharedIdp};
+use crate::engine::{Idp, SharedIdp};
+use crate::http::authorize::{RESUME, expired_transaction};
+use crate::http::html::{self, PageError, escape};
+use crate::http::session_cookie;
+use crate::store::sessions::Transaction;
+use crate::tenant::WRONG_CREDENTIALS;
 
 fn form(body: &Bytes) -> BTreeMap<String, String> {
     url::form_urlencoded::parse(body).into_owned().collect()
@@ -105,14 +106,14 @@ pub(crate) async fn login_submit(
     if user.blocked {
         return render_login(&idp, &id, &txn, &typed, Some("user is blocked"));
     }
-    let previous = session::cookie_value(&headers);
+    let previous = session_cookie::value(&headers);
     let (cookie, _) = idp.sessions.login(&idp, &user.sub(), previous.as_deref());
     idp.sessions
         .update_transaction(&id, |t| t.session = Some(cookie.clone()));
     let mut response = see_other_resume(&id);
     response
         .headers_mut()
-        .append(header::SET_COOKIE, session::set_cookie(&idp, &cookie));
+        .append(header::SET_COOKIE, session_cookie::set(&idp, &cookie));
     response
 }
 
@@ -219,7 +220,7 @@ pub(crate) async fn consent_submit(
         Err(e) => return e.into_response(),
     };
     // Consent is given by the session the transaction was created for, nobody else.
-    let cookie = session::cookie_value(&headers);
+    let cookie = session_cookie::value(&headers);
     let info = cookie
         .as_deref()
         .filter(|c| Some(*c) == txn.session.as_deref())

@@ -14,10 +14,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use crate::config::TenantConfig;
-use crate::html::{self, PageError};
-use crate::session;
-use crate::state::{Idp, SharedIdp};
+use crate::engine::{Idp, SharedIdp};
+use crate::http::html::{self, PageError};
+use crate::http::session_cookie;
+use crate::tenant::TenantConfig;
 
 /// A query parameter, with an empty value read as absent.
 fn param<'q>(query: &'q BTreeMap<String, String>, name: &str) -> Option<&'q str> {
@@ -145,7 +145,7 @@ fn allowed_for_any_client(tenant: &TenantConfig, url: &str) -> bool {
 }
 
 fn finish(idp: &Idp, headers: &HeaderMap, target: Option<String>) -> Response {
-    if let Some(cookie) = session::cookie_value(headers) {
+    if let Some(cookie) = session_cookie::value(headers) {
         idp.sessions.end(&cookie);
     }
     let mut response = match target {
@@ -166,6 +166,6 @@ fn finish(idp: &Idp, headers: &HeaderMap, target: Option<String>) -> Response {
     };
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.append(header::SET_COOKIE, session::clear_cookie(idp));
+    headers.append(header::SET_COOKIE, session_cookie::clear(idp));
     response
 }

@@ -10,7 +10,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::keys::Algorithm;
+use crate::issuance::keys::Algorithm;
 
 /// Auth0's database connection name; users' `sub` is `auth0|<id>` like on a real tenant.
 ///

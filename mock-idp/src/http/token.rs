@@ -16,13 +16,15 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
 
-use crate::claims::{self, UserGrant, issue_for_client, issue_for_user, split_scope, user_scopes};
-use crate::config::{
+use crate::control::journal::JournalNote;
+use crate::engine::{Idp, SharedIdp, lock, revoke_family};
+use crate::error::OAuthError;
+use crate::issuance::claims::{
+    self, UserGrant, issue_for_client, issue_for_user, split_scope, user_scopes,
+};
+use crate::tenant::{
     Client, DEFAULT_CONNECTION, PASSWORD, PASSWORD_REALM, TenantConfig, WRONG_CREDENTIALS,
 };
-use crate::error::OAuthError;
-use crate::journal::JournalNote;
-use crate::state::{Idp, SharedIdp, lock, revoke_family};
 
 /// Token request bodies larger than this get 413. Real requests are well under 4 KiB.
 pub(crate) const MAX_BODY: usize = 64 * 1024;
@@ -251,7 +253,9 @@ fn exchange(idp: &Idp, headers: &HeaderMap, params: &Params) -> Result<Value, OA
     let issued = match grant_type {
         "client_credentials" => client_credentials(idp, &tenant, client, params)?,
         "refresh_token" => refresh_token(idp, &tenant, client, params)?,
-        "authorization_code" => crate::authorize::exchange_code(idp, &tenant, client, params)?,
+        "authorization_code" => {
+            crate::http::authorize::exchange_code(idp, &tenant, client, params)?
+        }
         _ => password(idp, &tenant, client, params, grant_type == PASSWORD_REALM)?,
     };
     Ok(issued.to_json())
@@ -260,7 +264,7 @@ fn exchange(idp: &Idp, headers: &HeaderMap, params: &Params) -> Result<Value, OA
 fn audience<'t>(
     tenant: &'t TenantConfig,
     params: &Params,
-) -> Result<Option<&'t crate::config::Api>, OAuthError> {
+) -> Result<Option<&'t crate::tenant::Api>, OAuthError> {
     match params
         .get("audience")
         .or(tenant.default_audience.as_deref())

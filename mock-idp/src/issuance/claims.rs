@@ -20,10 +20,10 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
-use crate::config::{Api, Client, TenantConfig, User};
-use crate::jwt::{self, Claims, Signer};
-use crate::keys::{Algorithm, sha256};
-use crate::state::{Idp, RefreshGrant};
+use crate::engine::{Idp, RefreshGrant};
+use crate::issuance::jws::{self, Claims, Signer};
+use crate::issuance::keys::{Algorithm, sha256};
+use crate::tenant::{Api, Client, TenantConfig, User};
 
 /// Scopes defined by OpenID Connect rather than by an API.
 pub(crate) const OIDC_SCOPES: [&str; 6] = [
@@ -241,7 +241,7 @@ pub(crate) fn issue_for_user(idp: &Idp, grant: UserGrant<'_>) -> Issued {
     }
     custom_claims(&mut access, Some(user), client);
     let signer = signer_for_api(idp, *api);
-    let access_token = jwt::encode(&jwt::header_for(&signer), &access, &signer);
+    let access_token = jws::encode(&jws::header_for(&signer), &access, &signer);
 
     let id_token = openid.then(|| {
         let mut id = Claims::new();
@@ -263,7 +263,7 @@ pub(crate) fn issue_for_user(idp: &Idp, grant: UserGrant<'_>) -> Issued {
         id.extend(profile_claims(idp, user, scope));
         custom_claims(&mut id, Some(user), client);
         let signer = signer_for_client(idp, client);
-        jwt::encode(&jwt::header_for(&signer), &id, &signer)
+        jws::encode(&jws::header_for(&signer), &id, &signer)
     });
 
     let wants_refresh =
@@ -332,7 +332,7 @@ pub(crate) fn issue_for_client(
     custom_claims(&mut access, None, client);
     let signer = signer_for_api(idp, Some(api));
     Issued {
-        access_token: jwt::encode(&jwt::header_for(&signer), &access, &signer),
+        access_token: jws::encode(&jws::header_for(&signer), &access, &signer),
         id_token: None,
         refresh_token: None,
         scope: scope.join(" "),

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use serde_json::Value;
 
-use crate::state::SharedIdp;
+use crate::engine::SharedIdp;
 
 pub(crate) async fn jwks(State(idp): State<SharedIdp>) -> Json<Value> {
     Json(idp.jwks())

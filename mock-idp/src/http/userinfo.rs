@@ -7,9 +7,9 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use crate::claims::{profile_claims, split_scope};
+use crate::engine::SharedIdp;
 use crate::error::OAuthError;
-use crate::state::SharedIdp;
+use crate::issuance::claims::{profile_claims, split_scope};
 
 pub(crate) async fn userinfo(State(idp): State<SharedIdp>, headers: HeaderMap) -> Response {
     match lookup(&idp, &headers) {
@@ -18,7 +18,7 @@ pub(crate) async fn userinfo(State(idp): State<SharedIdp>, headers: HeaderMap) -
     }
 }
 
-fn lookup(idp: &crate::state::Idp, headers: &HeaderMap) -> Result<Value, OAuthError> {
+fn lookup(idp: &crate::engine::Idp, headers: &HeaderMap) -> Result<Value, OAuthError> {
     let mut values = headers.get_all(header::AUTHORIZATION).iter();
     let (Some(value), None) = (values.next(), values.next()) else {
         return Err(OAuthError::InvalidToken("Missing bearer token".into()));

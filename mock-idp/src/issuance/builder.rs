@@ -6,11 +6,11 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::claims::profile_claims;
-use crate::config::AppType;
-use crate::jwt::{self, Claims, Signer};
-use crate::keys::{Algorithm, foreign_key};
-use crate::state::Idp;
+use crate::engine::Idp;
+use crate::issuance::claims::profile_claims;
+use crate::issuance::jws::{self, Claims, Signer};
+use crate::issuance::keys::{Algorithm, foreign_key};
+use crate::tenant::AppType;
 
 /// Which kind of token to mint.
 ///
@@ -681,7 +681,7 @@ impl TokenBuilder {
             Signing::Hs256PublicKey => Signer::Hmac(active.public_key_pem().as_bytes().to_vec()),
             Signing::Hs256Secret(secret) => Signer::Hmac(secret.clone()),
         };
-        let mut header = jwt::header_for(&signer);
+        let mut header = jws::header_for(&signer);
         if !matches!(self.signing, Signing::Active) {
             // Attacks borrow the real kid so that only the signature gives them away.
             header.insert("kid".into(), active.kid().into());
@@ -692,7 +692,7 @@ impl TokenBuilder {
         let mut claims = self.defaults();
         merge(&mut header, self.header);
         merge(&mut claims, self.claims);
-        jwt::encode(&header, &claims, &signer)
+        jws::encode(&header, &claims, &signer)
     }
 
     fn defaults(&self) -> Claims {

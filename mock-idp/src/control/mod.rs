@@ -1,6 +1,9 @@
 //! The control API under `/_mock/`: the test library's powers over HTTP, for tests written in
 //! any language. On by default; `--no-control-api` turns it off.
 
+pub(crate) mod faults;
+pub(crate) mod journal;
+
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -10,12 +13,12 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::config::User;
+use crate::control::faults::Fault;
+use crate::engine::SharedIdp;
 use crate::error::OAuthError;
-use crate::faults::Fault;
-use crate::jwt::Claims;
-use crate::state::SharedIdp;
-use crate::token_builder::{Signing, TokenBuilder, TokenKind};
+use crate::issuance::builder::{Signing, TokenBuilder, TokenKind};
+use crate::issuance::jws::Claims;
+use crate::tenant::User;
 
 pub(crate) fn router() -> Router<SharedIdp> {
     Router::new()

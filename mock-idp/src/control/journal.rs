@@ -12,7 +12,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use serde::Serialize;
 
-use crate::state::SharedIdp;
+use crate::engine::SharedIdp;
 
 /// Which endpoint of the mock a request was for.
 ///

@@ -339,17 +339,17 @@ fn ec_p256_spki(point: &[u8]) -> Vec<u8> {
 
 // The embedded development keys (see keys/README.md: published on purpose, not secrets).
 const DEV_RSA: [&str; 4] = [
-    include_str!("../keys/dev-rsa-1.pem"),
-    include_str!("../keys/dev-rsa-2.pem"),
-    include_str!("../keys/dev-rsa-3.pem"),
-    include_str!("../keys/dev-rsa-4.pem"),
+    include_str!("../../keys/dev-rsa-1.pem"),
+    include_str!("../../keys/dev-rsa-2.pem"),
+    include_str!("../../keys/dev-rsa-3.pem"),
+    include_str!("../../keys/dev-rsa-4.pem"),
 ];
 const DEV_EC: [&str; 2] = [
-    include_str!("../keys/dev-ec-1.pem"),
-    include_str!("../keys/dev-ec-2.pem"),
+    include_str!("../../keys/dev-ec-1.pem"),
+    include_str!("../../keys/dev-ec-2.pem"),
 ];
-const FOREIGN_RSA: &str = include_str!("../keys/foreign-rsa.pem");
-const FOREIGN_EC: &str = include_str!("../keys/foreign-ec.pem");
+const FOREIGN_RSA: &str = include_str!("../../keys/foreign-rsa.pem");
+const FOREIGN_EC: &str = include_str!("../../keys/foreign-ec.pem");
 
 type Cached = OnceLock<Arc<SigningKey>>;
 

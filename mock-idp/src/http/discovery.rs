@@ -5,8 +5,8 @@ use axum::Json;
 use axum::extract::State;
 use serde_json::{Value, json};
 
-use crate::claims::OIDC_SCOPES;
-use crate::state::{Idp, SharedIdp};
+use crate::engine::{Idp, SharedIdp};
+use crate::issuance::claims::OIDC_SCOPES;
 
 pub(crate) async fn discovery(State(idp): State<SharedIdp>) -> Json<Value> {
     Json(document(&idp))

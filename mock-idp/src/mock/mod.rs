@@ -9,14 +9,14 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 use crate::clock::Clock;
-use crate::config::{Api, Client, Role, TenantConfig, User};
-use crate::faults::Fault;
-use crate::journal::{Endpoint, RecordedRequest};
-use crate::keys::Algorithm;
+use crate::control::faults::Fault;
+use crate::control::journal::{Endpoint, RecordedRequest};
+use crate::engine::{IdpConfig, SharedIdp};
+use crate::issuance::builder::TokenBuilder;
+use crate::issuance::keys::Algorithm;
 use crate::server::Server;
-use crate::session::SessionInfo;
-use crate::state::{IdpConfig, SharedIdp};
-use crate::token_builder::TokenBuilder;
+use crate::store::sessions::SessionInfo;
+use crate::tenant::{Api, Client, Role, TenantConfig, User};
 
 /// A mock identity provider running in the test's process, on an ephemeral port.
 ///
@@ -192,8 +192,8 @@ impl MockIdp {
     /// # }
     /// ```
     pub fn sign_raw(&self, header: &str, payload: &str) -> String {
-        let signer = crate::jwt::Signer::Key(self.idp.active_key());
-        crate::jwt::encode_raw(header.as_bytes(), payload.as_bytes(), &signer)
+        let signer = crate::issuance::jws::Signer::Key(self.idp.active_key());
+        crate::issuance::jws::encode_raw(header.as_bytes(), payload.as_bytes(), &signer)
     }
 
     /// The published JWK set.

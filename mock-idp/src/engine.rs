@@ -8,11 +8,11 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use crate::clock::{Clock, DETERMINISTIC_EPOCH};
-use crate::config::TenantConfig;
-use crate::faults::Faults;
+use crate::control::faults::Faults;
+use crate::control::journal::Journal;
 use crate::ids::IdGenerator;
-use crate::journal::Journal;
-use crate::keys::{KeyError, KeyRing, KeySource, SigningKey};
+use crate::issuance::keys::{KeyError, KeyRing, KeySource, SigningKey};
+use crate::tenant::TenantConfig;
 
 pub(crate) type SharedIdp = Arc<Idp>;
 
@@ -140,11 +140,11 @@ pub(crate) struct RefreshGrant {
 }
 
 /// Refresh tokens, authorization codes and revoked access tokens. Login sessions live in
-/// [`crate::session::Sessions`].
+/// [`crate::store::sessions::Sessions`].
 #[derive(Debug, Default)]
 pub(crate) struct Grants {
     pub(crate) refresh: Mutex<HashMap<String, RefreshGrant>>,
-    pub(crate) codes: Mutex<HashMap<String, crate::authorize::CodeGrant>>,
+    pub(crate) codes: Mutex<HashMap<String, crate::http::authorize::CodeGrant>>,
     /// `jti`s of access tokens revoked by code reuse; `/userinfo` refuses them. JWTs cannot be
     /// recalled from third-party APIs, so this is as far as revocation reaches.
     pub(crate) revoked_jtis: Mutex<HashSet<String>>,
@@ -198,7 +198,7 @@ pub struct Idp {
     pub(crate) journal: Journal,
     pub(crate) faults: Faults,
     pub(crate) grants: Grants,
-    pub(crate) sessions: crate::session::Sessions,
+    pub(crate) sessions: crate::store::sessions::Sessions,
 }
 
 /// Why a mock could not start.
@@ -217,7 +217,7 @@ pub struct Idp {
 pub enum StartError {
     /// The configuration is inconsistent.
     #[error(transparent)]
-    Config(#[from] crate::config::ConfigError),
+    Config(#[from] crate::tenant::ConfigError),
     /// The signing keys could not be loaded or made.
     #[error(transparent)]
     Keys(#[from] KeyError),
@@ -263,7 +263,7 @@ impl Idp {
             journal: Journal::new(config.journal_capacity),
             faults: Faults::default(),
             grants: Grants::default(),
-            sessions: crate::session::Sessions::default(),
+            sessions: crate::store::sessions::Sessions::default(),
         })
     }
 
@@ -295,8 +295,11 @@ impl Idp {
     /// The claims of a JWT this tenant signed with one of its published keys and issued
     /// under its own issuer (ID tokens coming back as hints, access tokens at `/userinfo`).
     /// Expiry and audience are the caller's business.
-    pub(crate) fn verify_own(&self, token: &str) -> Result<crate::jwt::Claims, &'static str> {
-        let claims = crate::jwt::verify(token, &self.published_keys())?;
+    pub(crate) fn verify_own(
+        &self,
+        token: &str,
+    ) -> Result<crate::issuance::jws::Claims, &'static str> {
+        let claims = crate::issuance::jws::verify(token, &self.published_keys())?;
         if claims.get("iss").and_then(serde_json::Value::as_str) != Some(self.issuer.as_str()) {
             return Err("Unexpected issuer");
         }

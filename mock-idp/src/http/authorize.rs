@@ -6,7 +6,7 @@
 //! it asked for, and a `web_message` request always gets a message: silence would leave the
 //! SDK's hidden iframe waiting 60 seconds.
 //!
-//! A request that needs the user becomes a login transaction ([`crate::session`]); the login
+//! A request that needs the user becomes a login transaction ([`crate::store::sessions`]); the login
 //! and consent pages finish it through `GET /authorize/resume`, so a login POST is answered
 //! with 303 whatever the response mode (RFC 9700 4.12).
 
@@ -18,14 +18,15 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::{Value, json};
 
-use crate::claims::{Issued, UserGrant, issue_for_user, split_scope, user_scopes};
-use crate::config::{Client, TenantConfig, origin_of};
+use crate::engine::{Idp, SharedIdp, lock, revoke_family};
 use crate::error::OAuthError;
-use crate::html::{self, PageError, escape};
+use crate::http::html::{self, PageError, escape};
+use crate::http::session_cookie;
+use crate::http::token::Params;
+use crate::issuance::claims::{Issued, UserGrant, issue_for_user, split_scope, user_scopes};
 use crate::pkce::{self, Method};
-use crate::session::{self, SessionInfo};
-use crate::state::{Idp, SharedIdp, lock, revoke_family};
-use crate::token::Params;
+use crate::store::sessions::SessionInfo;
+use crate::tenant::{Client, TenantConfig, origin_of};
 
 /// Where the login page's transaction is finished after login or consent.
 pub(crate) const RESUME: &str = "/authorize/resume";
@@ -409,7 +410,7 @@ fn pkce_challenge(client: &Client, params: &RawParams) -> Result<Option<(Method,
 fn proceed(idp: &Idp, headers: &HeaderMap, pending: Pending) -> Result<Response, AuthorizeError> {
     let tenant = idp.tenant();
     let now = idp.clock.now();
-    let cookie = session::cookie_value(headers);
+    let cookie = session_cookie::value(headers);
     let current = cookie
         .as_deref()
         .and_then(|c| idp.sessions.get(idp, c).map(|s| (c.to_owned(), s)));
@@ -509,7 +510,7 @@ pub(crate) fn after_login(
     if let Some(value) = new_cookie {
         response
             .headers_mut()
-            .append(header::SET_COOKIE, session::set_cookie(idp, &value));
+            .append(header::SET_COOKIE, session_cookie::set(idp, &value));
     }
     Ok(response)
 }
@@ -544,7 +545,7 @@ fn resume_inner(
     let Some(bound) = txn.session.as_deref() else {
         return Ok(found(&format!("/u/login?state={}", encode(id))));
     };
-    let cookie = session::cookie_value(headers);
+    let cookie = session_cookie::value(headers);
     let info = cookie
         .as_deref()
         .filter(|c| *c == bound)

@@ -13,8 +13,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use crate::journal::{Endpoint, Faulted};
-use crate::state::SharedIdp;
+use crate::control::journal::{Endpoint, Faulted};
+use crate::engine::SharedIdp;
 
 /// One installed fault.
 ///

@@ -8,7 +8,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
-use crate::keys::{SigningKey, hmac_sha256};
+use crate::issuance::keys::{SigningKey, hmac_sha256};
 
 pub(crate) type Claims = Map<String, Value>;
 
@@ -120,7 +120,7 @@ fn decode_segment(segment: &str) -> Option<Claims> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keys::{Algorithm, dev_key, foreign_key};
+    use crate::issuance::keys::{Algorithm, dev_key, foreign_key};
     use serde_json::json;
 
     fn claims() -> Claims {

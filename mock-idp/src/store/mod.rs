@@ -1,0 +1,3 @@
+//! The engine's stores.
+
+pub(crate) mod sessions;
