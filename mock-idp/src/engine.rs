@@ -3,15 +3,20 @@
 //! Locks are `std::sync` and never held across an `.await`, so the test API can read and
 //! change state synchronously (`idp.rotate_keys()` is not async).
 
-use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, RwLock};
 
 use crate::clock::{Clock, DETERMINISTIC_EPOCH};
 use crate::control::faults::Faults;
 use crate::control::journal::Journal;
 use crate::ids::IdGenerator;
 use crate::issuance::keys::{KeyError, KeyRing, KeySource, SigningKey};
+use crate::store::codes::AuthorizationCodes;
+use crate::store::refresh::RefreshTokens;
+use crate::store::revoked::RevokedTokens;
+use crate::store::sessions::{SessionInfo, Sessions};
+use crate::store::transactions::{AuthorizationRequest, Transactions};
+use crate::store::{read, write};
 use crate::tenant::TenantConfig;
 
 pub(crate) type SharedIdp = Arc<Idp>;
@@ -123,56 +128,6 @@ pub(crate) fn normalise_issuer(issuer: &str) -> Result<String, String> {
     Ok(s)
 }
 
-/// A refresh token's grant.
-#[derive(Clone, Debug)]
-pub(crate) struct RefreshGrant {
-    pub(crate) client_id: String,
-    pub(crate) sub: String,
-    pub(crate) audience: Option<String>,
-    pub(crate) scope: Vec<String>,
-    /// All tokens rotated from one original share a family; reuse revokes the family.
-    pub(crate) family: String,
-    pub(crate) expires_at: i64,
-    /// Set once the token has been exchanged (rotated away).
-    pub(crate) used: bool,
-    pub(crate) auth_time: Option<i64>,
-    pub(crate) sid: Option<String>,
-}
-
-/// Refresh tokens, authorization codes and revoked access tokens. Login sessions live in
-/// [`crate::store::sessions::Sessions`].
-#[derive(Debug, Default)]
-pub(crate) struct Grants {
-    pub(crate) refresh: Mutex<HashMap<String, RefreshGrant>>,
-    pub(crate) codes: Mutex<HashMap<String, crate::http::authorize::CodeGrant>>,
-    /// `jti`s of access tokens revoked by code reuse; `/userinfo` refuses them. JWTs cannot be
-    /// recalled from third-party APIs, so this is as far as revocation reaches.
-    pub(crate) revoked_jtis: Mutex<HashSet<String>>,
-}
-
-/// Locks `m`, carrying on past a poisoned lock: a test that panicked while holding one must
-/// not take the whole mock down with it.
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// Drops every refresh token of `family` (reuse detection, revocation, code reuse).
-pub(crate) fn revoke_family(store: &mut HashMap<String, RefreshGrant>, family: &str) {
-    store.retain(|_, g| g.family != family);
-}
-
-impl Grants {
-    pub(crate) fn clear(&self) {
-        lock(&self.refresh).clear();
-        lock(&self.codes).clear();
-        lock(&self.revoked_jtis).clear();
-    }
-
-    pub(crate) fn is_revoked(&self, jti: &str) -> bool {
-        lock(&self.revoked_jtis).contains(jti)
-    }
-}
-
 /// One mock identity provider.
 ///
 /// ```
@@ -197,8 +152,11 @@ pub struct Idp {
     pub(crate) ids: IdGenerator,
     pub(crate) journal: Journal,
     pub(crate) faults: Faults,
-    pub(crate) grants: Grants,
-    pub(crate) sessions: crate::store::sessions::Sessions,
+    pub(crate) codes: AuthorizationCodes,
+    pub(crate) refresh_tokens: RefreshTokens,
+    pub(crate) revoked: RevokedTokens,
+    pub(crate) sessions: Sessions,
+    pub(crate) transactions: Transactions,
 }
 
 /// Why a mock could not start.
@@ -262,18 +220,21 @@ impl Idp {
             },
             journal: Journal::new(config.journal_capacity),
             faults: Faults::default(),
-            grants: Grants::default(),
-            sessions: crate::store::sessions::Sessions::default(),
+            codes: AuthorizationCodes::default(),
+            refresh_tokens: RefreshTokens::default(),
+            revoked: RevokedTokens::default(),
+            sessions: Sessions::default(),
+            transactions: Transactions::default(),
         })
     }
 
     /// A snapshot of the tenant; cheap (an `Arc` clone), and never blocks writers for long.
     pub(crate) fn tenant(&self) -> Arc<TenantConfig> {
-        Arc::clone(&self.tenant.read().unwrap_or_else(|e| e.into_inner()))
+        Arc::clone(&read(&self.tenant))
     }
 
     pub(crate) fn update_tenant<R>(&self, change: impl FnOnce(&mut TenantConfig) -> R) -> R {
-        let mut guard = self.tenant.write().unwrap_or_else(|e| e.into_inner());
+        let mut guard = write(&self.tenant);
         let mut tenant = (**guard).clone();
         let out = change(&mut tenant);
         *guard = Arc::new(tenant);
@@ -281,15 +242,11 @@ impl Idp {
     }
 
     pub(crate) fn active_key(&self) -> Arc<SigningKey> {
-        self.keys.read().unwrap_or_else(|e| e.into_inner()).active()
+        read(&self.keys).active()
     }
 
     pub(crate) fn published_keys(&self) -> Vec<Arc<SigningKey>> {
-        self.keys
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .keys()
-            .to_vec()
+        read(&self.keys).keys().to_vec()
     }
 
     /// The claims of a JWT this tenant signed with one of its published keys and issued
@@ -307,33 +264,51 @@ impl Idp {
     }
 
     pub(crate) fn jwks(&self) -> serde_json::Value {
-        self.keys.read().unwrap_or_else(|e| e.into_inner()).jwks()
+        read(&self.keys).jwks()
     }
 
     pub(crate) fn rotate_keys(&self) -> Result<String, KeyError> {
-        let mut keys = self.keys.write().unwrap_or_else(|e| e.into_inner());
+        let mut keys = write(&self.keys);
         Ok(keys.rotate()?.kid().to_owned())
     }
 
     pub(crate) fn retire_keys(&self) -> Result<usize, KeyError> {
-        self.keys
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .retire_old()
+        write(&self.keys).retire_old()
     }
 
     /// Back to how the mock started: tenant, keys, clock, ids, journal, faults, grants,
     /// sessions.
     pub(crate) fn reset(&self) {
-        *self.tenant.write().unwrap_or_else(|e| e.into_inner()) =
-            Arc::new(self.initial_tenant.clone());
-        *self.keys.write().unwrap_or_else(|e| e.into_inner()) = self.initial_keys.clone();
+        *write(&self.tenant) = Arc::new(self.initial_tenant.clone());
+        *write(&self.keys) = self.initial_keys.clone();
         self.clock.reset();
         self.ids.reset();
         self.journal.clear();
         self.faults.clear();
-        self.grants.clear();
+        self.codes.clear();
+        self.refresh_tokens.clear();
+        self.revoked.clear();
         self.sessions.clear();
+        self.transactions.clear();
+    }
+
+    /// Logs `sub` in: a new session (lasting the tenant's `tokens.session`) replacing
+    /// `previous`. Returns the cookie value.
+    pub(crate) fn log_in(&self, sub: &str, previous: Option<&str>) -> (String, SessionInfo) {
+        let ttl = i64::try_from(self.tenant().tokens.session).unwrap_or(i64::MAX / 4);
+        self.sessions
+            .login(&self.ids, self.clock.now(), ttl, sub, previous)
+    }
+
+    /// Parks `request` until the user has logged in (or consented, for `session`'s user).
+    /// Returns the transaction id the login and consent pages carry.
+    pub(crate) fn begin_transaction(
+        &self,
+        request: AuthorizationRequest,
+        session: Option<String>,
+    ) -> String {
+        self.transactions
+            .begin(&self.ids, self.clock.now(), request, session)
     }
 
     /// `<issuer>userinfo`: the second audience of tokens that ask for `openid`.

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use crate::store::lock;
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -36,7 +37,7 @@ impl IdGenerator {
                 URL_SAFE_NO_PAD.encode(bytes)
             }
             Self::Sequential(counters) => {
-                let mut counters = counters.lock().unwrap_or_else(|e| e.into_inner());
+                let mut counters = lock(counters);
                 let n = counters.entry(kind).or_insert(0);
                 *n += 1;
                 format!("{kind}-{n:06}")
@@ -46,7 +47,7 @@ impl IdGenerator {
 
     pub(crate) fn reset(&self) {
         if let Self::Sequential(counters) = self {
-            counters.lock().unwrap_or_else(|e| e.into_inner()).clear();
+            lock(counters).clear();
         }
     }
 }

@@ -112,6 +112,7 @@ mod clock;
 mod control;
 mod engine;
 mod error;
+mod grants;
 mod http;
 mod ids;
 mod issuance;

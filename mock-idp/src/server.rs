@@ -18,7 +18,7 @@ use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use crate::control::{self, faults, journal};
 use crate::engine::{Idp, IdpConfig, SharedIdp, StartError};
 use crate::error::OAuthError;
-use crate::http::{authorize, discovery, jwks, login, logout, token, userinfo};
+use crate::http::{authorize, discovery, jwks, login, logout, revoke, token, userinfo};
 use crate::tenant::{TenantConfig, is_loopback_http, origin_of};
 
 /// The paths the mock serves, Auth0's.
@@ -287,7 +287,7 @@ pub(crate) fn app(idp: SharedIdp) -> Router {
 
     let protocol = Router::new()
         .route(paths::TOKEN, post(token::token))
-        .route(paths::REVOKE, post(token::revoke))
+        .route(paths::REVOKE, post(revoke::revoke))
         .route(
             paths::USERINFO,
             get(userinfo::userinfo).post(userinfo::userinfo),

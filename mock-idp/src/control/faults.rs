@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::control::journal::{Endpoint, Faulted};
 use crate::engine::SharedIdp;
+use crate::store::lock;
 
 /// One installed fault.
 ///
@@ -65,29 +66,20 @@ pub(crate) struct Faults {
 
 impl Faults {
     pub(crate) fn install(&self, fault: Fault) {
-        self.installed
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(fault);
+        lock(&self.installed).push(fault);
     }
 
     pub(crate) fn clear(&self) {
-        self.installed
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
+        lock(&self.installed).clear();
     }
 
     pub(crate) fn list(&self) -> Vec<Fault> {
-        self.installed
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        lock(&self.installed).clone()
     }
 
     /// Takes one use of the first fault for `endpoint`.
     fn take(&self, endpoint: Endpoint) -> Option<Fault> {
-        let mut installed = self.installed.lock().unwrap_or_else(|e| e.into_inner());
+        let mut installed = lock(&self.installed);
         let index = installed.iter().position(|f| f.endpoint == endpoint)?;
         let fault = installed[index].clone();
         if let Some(times) = &mut installed[index].times {

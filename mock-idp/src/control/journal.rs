@@ -13,6 +13,7 @@ use axum::response::Response;
 use serde::Serialize;
 
 use crate::engine::SharedIdp;
+use crate::store::lock;
 
 /// Which endpoint of the mock a request was for.
 ///
@@ -167,7 +168,7 @@ impl Journal {
     }
 
     fn push(&self, mut entry: RecordedRequest) {
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let mut inner = lock(&self.inner);
         inner.next_seq += 1;
         entry.seq = inner.next_seq;
         if inner.entries.len() == self.capacity {
@@ -179,12 +180,12 @@ impl Journal {
     }
 
     pub(crate) fn entries(&self) -> Vec<RecordedRequest> {
-        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let inner = lock(&self.inner);
         inner.entries.iter().cloned().collect()
     }
 
     pub(crate) fn clear(&self) {
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let mut inner = lock(&self.inner);
         *inner = JournalInner::default();
     }
 }

@@ -246,7 +246,7 @@ async fn next_login(
 }
 
 async fn sessions(State(idp): State<SharedIdp>) -> Json<Value> {
-    Json(json!({ "sessions": idp.sessions.list(&idp) }))
+    Json(json!({ "sessions": idp.sessions.list(idp.clock.now()) }))
 }
 
 async fn end_sessions(State(idp): State<SharedIdp>) -> StatusCode {

@@ -18,100 +18,18 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::{Value, json};
 
-use crate::engine::{Idp, SharedIdp, lock, revoke_family};
-use crate::error::OAuthError;
+use crate::engine::{Idp, SharedIdp};
 use crate::http::html::{self, PageError, escape};
 use crate::http::session_cookie;
-use crate::http::token::Params;
-use crate::issuance::claims::{Issued, UserGrant, issue_for_user, split_scope, user_scopes};
+use crate::issuance::scopes::{split_scope, user_scopes};
 use crate::pkce::{self, Method};
+use crate::store::codes::CodeGrant;
 use crate::store::sessions::SessionInfo;
-use crate::tenant::{Client, TenantConfig, origin_of};
+use crate::store::transactions::{AuthorizationRequest, Prompt, Reply, ResponseMode};
+use crate::tenant::{Client, origin_of};
 
 /// Where the login page's transaction is finished after login or consent.
 pub(crate) const RESUME: &str = "/authorize/resume";
-
-/// How the authorization response travels back (OAuth 2.0 Multiple Response Types,
-/// Form Post Response Mode, and Auth0's `web_message`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum ResponseMode {
-    Query,
-    Fragment,
-    FormPost,
-    WebMessage,
-}
-
-impl ResponseMode {
-    fn parse(mode: Option<&str>) -> Option<Self> {
-        match mode {
-            None | Some("query") => Some(Self::Query),
-            Some("fragment") => Some(Self::Fragment),
-            Some("form_post") => Some(Self::FormPost),
-            Some("web_message") => Some(Self::WebMessage),
-            Some(_) => None,
-        }
-    }
-}
-
-/// Where and how to answer the client, once its redirect URI is trusted.
-#[derive(Clone, Debug)]
-pub(crate) struct Reply {
-    pub(crate) redirect_uri: String,
-    pub(crate) mode: ResponseMode,
-    pub(crate) state: Option<String>,
-}
-
-/// What `prompt` asked for.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct Prompt {
-    pub(crate) none: bool,
-    pub(crate) login: bool,
-    pub(crate) consent: bool,
-}
-
-/// A validated authorization request, waiting for a session (and maybe consent).
-#[derive(Clone, Debug)]
-pub(crate) struct Pending {
-    pub(crate) client_id: String,
-    pub(crate) reply: Reply,
-    /// The `redirect_uri` exactly as sent, if it was; the token request must repeat it.
-    pub(crate) redirect_uri_given: Option<String>,
-    pub(crate) scope: Vec<String>,
-    pub(crate) audience: Option<String>,
-    pub(crate) nonce: Option<String>,
-    pub(crate) challenge: Option<(Method, String)>,
-    pub(crate) prompt: Prompt,
-    pub(crate) max_age: Option<i64>,
-    pub(crate) login_hint: Option<String>,
-    pub(crate) screen_hint: Option<String>,
-    /// The `sub` of a valid `id_token_hint`: a session for anyone else does not count.
-    pub(crate) hint_sub: Option<String>,
-}
-
-/// What redeeming a code issued, so a second redemption can revoke it.
-#[derive(Clone, Debug)]
-pub(crate) struct Redeemed {
-    refresh_family: Option<String>,
-    jti: String,
-}
-
-/// An authorization code's grant. Audience and scope are bound here because the SDKs do not
-/// send them again at the token endpoint.
-#[derive(Clone, Debug)]
-pub(crate) struct CodeGrant {
-    client_id: String,
-    redirect_uri: String,
-    redirect_uri_given: Option<String>,
-    sub: String,
-    audience: Option<String>,
-    scope: Vec<String>,
-    nonce: Option<String>,
-    challenge: Option<(Method, String)>,
-    auth_time: i64,
-    sid: String,
-    expires_at: i64,
-    redeemed: Option<Redeemed>,
-}
 
 /// An error once the client is trusted: sent back to it. Before that: [`PageError`].
 #[derive(Debug)]
@@ -234,7 +152,7 @@ fn authorize(
     proceed(idp, headers, pending)
 }
 
-fn validate(idp: &Idp, params: &RawParams) -> Result<Pending, AuthorizeError> {
+fn validate(idp: &Idp, params: &RawParams) -> Result<AuthorizationRequest, AuthorizeError> {
     let tenant = idp.tenant();
     let page = |d: String| PageError::bad_request("invalid_request", d);
     let client_id = params
@@ -337,7 +255,7 @@ fn validate(idp: &Idp, params: &RawParams) -> Result<Pending, AuthorizeError> {
             format!("Service not found: {aud}"),
         ));
     }
-    Ok(Pending {
+    Ok(AuthorizationRequest {
         client_id: client.client_id.clone(),
         redirect_uri_given: redirect_uri_given.map(str::to_owned),
         scope: split_scope(params.get("scope")),
@@ -407,13 +325,17 @@ fn pkce_challenge(client: &Client, params: &RawParams) -> Result<Option<(Method,
 }
 
 /// With a validated request: use the session, or ask for a login.
-fn proceed(idp: &Idp, headers: &HeaderMap, pending: Pending) -> Result<Response, AuthorizeError> {
+fn proceed(
+    idp: &Idp,
+    headers: &HeaderMap,
+    pending: AuthorizationRequest,
+) -> Result<Response, AuthorizeError> {
     let tenant = idp.tenant();
     let now = idp.clock.now();
     let cookie = session_cookie::value(headers);
     let current = cookie
         .as_deref()
-        .and_then(|c| idp.sessions.get(idp, c).map(|s| (c.to_owned(), s)));
+        .and_then(|c| idp.sessions.get(c, now).map(|s| (c.to_owned(), s)));
     let usable = current.clone().filter(|(_, s)| {
         !pending.prompt.login
             && pending.hint_sub.as_ref().is_none_or(|sub| *sub == s.sub)
@@ -435,7 +357,7 @@ fn proceed(idp: &Idp, headers: &HeaderMap, pending: Pending) -> Result<Response,
         .take_next_login()
         .and_then(|email| tenant.user_by_login(&email).map(|u| u.sub()));
     if let Some(sub) = chosen {
-        let (new_cookie, info) = idp.sessions.login(idp, &sub, cookie.as_deref());
+        let (new_cookie, info) = idp.log_in(&sub, cookie.as_deref());
         return after_login(
             idp,
             pending,
@@ -445,14 +367,14 @@ fn proceed(idp: &Idp, headers: &HeaderMap, pending: Pending) -> Result<Response,
             false,
         );
     }
-    let txn = idp.sessions.begin(idp, pending, None);
+    let txn = idp.begin_transaction(pending, None);
     Ok(found(&format!("/u/login?state={}", encode(&txn))))
 }
 
 /// With a session: consent if the client needs it, then the code.
 pub(crate) fn after_login(
     idp: &Idp,
-    pending: Pending,
+    pending: AuthorizationRequest,
     cookie: &str,
     info: &SessionInfo,
     new_cookie: Option<String>,
@@ -479,7 +401,7 @@ pub(crate) fn after_login(
                 "Consent required",
             ));
         }
-        let txn = idp.sessions.begin(idp, pending, Some(cookie.to_owned()));
+        let txn = idp.begin_transaction(pending, Some(cookie.to_owned()));
         found(&format!("/u/consent?state={}", encode(&txn)))
     } else {
         let api = pending.audience.as_deref().and_then(|a| tenant.api(a));
@@ -498,13 +420,8 @@ pub(crate) fn after_login(
             auth_time: info.auth_time,
             sid: info.sid.clone(),
             expires_at: idp.clock.now() + ttl,
-            redeemed: None,
         };
-        idp.grants
-            .codes
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(code.clone(), grant);
+        idp.codes.insert(code.clone(), grant);
         deliver(&pending.reply, vec![("code", code)])
     };
     if let Some(value) = new_cookie {
@@ -531,13 +448,13 @@ fn resume_inner(
 ) -> Result<Response, AuthorizeError> {
     let id = query.get("state").map(String::as_str).unwrap_or_default();
     let txn = idp
-        .sessions
-        .transaction(idp, id)
+        .transactions
+        .get(id, idp.clock.now())
         .ok_or_else(expired_transaction)?;
     if txn.denied {
-        idp.sessions.finish_transaction(id);
+        idp.transactions.finish(id);
         return Err(AuthorizeError::client(
-            &txn.pending.reply,
+            &txn.request.reply,
             "access_denied",
             "User did not authorize the request",
         ));
@@ -549,15 +466,15 @@ fn resume_inner(
     let info = cookie
         .as_deref()
         .filter(|c| *c == bound)
-        .and_then(|c| idp.sessions.get(idp, c))
+        .and_then(|c| idp.sessions.get(c, idp.clock.now()))
         .ok_or_else(|| {
             PageError::bad_request(
                 "invalid_request",
                 "This login belongs to another browser session. Start again from the application.",
             )
         })?;
-    idp.sessions.finish_transaction(id);
-    after_login(idp, txn.pending, bound, &info, None, txn.consent_given)
+    idp.transactions.finish(id);
+    after_login(idp, txn.request, bound, &info, None, txn.consent_given)
 }
 
 /// The claims of an ID token this mock signed (any of its published keys, its issuer). Expiry
@@ -658,100 +575,6 @@ fn web_message(redirect_uri: &str, params: &[(&'static str, String)]) -> Respons
         html::js_literal(&Value::String(target))
     );
     axum::response::Html(html::page("Authorization Response", &body)).into_response()
-}
-
-/// `grant_type=authorization_code`.
-pub(crate) fn exchange_code(
-    idp: &Idp,
-    tenant: &TenantConfig,
-    client: &Client,
-    params: &Params,
-) -> Result<Issued, OAuthError> {
-    let code = params.require("code")?;
-    let invalid = || OAuthError::InvalidGrant("Invalid authorization code".into());
-    let pkce_failed = || OAuthError::InvalidGrant("Failed to verify code verifier".into());
-    let now = idp.clock.now();
-    // One lock from lookup to "redeemed": two concurrent redemptions cannot both succeed.
-    let mut codes = lock(&idp.grants.codes);
-    let grant = codes.get(code).cloned().ok_or_else(invalid)?;
-    if grant.client_id != client.client_id {
-        return Err(invalid());
-    }
-    if let Some(redeemed) = &grant.redeemed {
-        // RFC 6749 4.1.2: a code used twice was probably stolen; what it bought is revoked.
-        revoke(idp, redeemed);
-        return Err(invalid());
-    }
-    if grant.expires_at <= now {
-        codes.remove(code);
-        return Err(invalid());
-    }
-    let redirect_ok = match (&grant.redirect_uri_given, params.get("redirect_uri")) {
-        (Some(expected), given) => given == Some(expected.as_str()),
-        (None, Some(given)) => given == grant.redirect_uri,
-        (None, None) => true,
-    };
-    if !redirect_ok {
-        return Err(OAuthError::InvalidGrant(
-            "redirect_uri does not match the one in the authorization request".into(),
-        ));
-    }
-    match (&grant.challenge, params.get("code_verifier")) {
-        (Some(_), None) => {
-            return Err(OAuthError::InvalidRequest(
-                "Missing required parameter: code_verifier".into(),
-            ));
-        }
-        (Some(_), Some(verifier)) if !pkce::is_valid_verifier(verifier) => {
-            return Err(pkce_failed());
-        }
-        (Some((method, challenge)), Some(verifier)) => {
-            if !pkce::verify(*method, challenge, verifier) {
-                return Err(pkce_failed());
-            }
-        }
-        // RFC 9700 4.8.2: a verifier for a code issued without a challenge is a downgrade.
-        (None, Some(_)) => return Err(pkce_failed()),
-        (None, None) => {}
-    }
-    let user = tenant.user_by_sub(&grant.sub).ok_or_else(invalid)?;
-    if user.blocked {
-        return Err(OAuthError::Unauthorized("user is blocked".into()));
-    }
-    let api = match &grant.audience {
-        Some(aud) => Some(tenant.api(aud).ok_or_else(invalid)?),
-        None => None,
-    };
-    let issued = issue_for_user(
-        idp,
-        UserGrant {
-            tenant,
-            client,
-            user,
-            api,
-            scope: grant.scope.clone(),
-            nonce: grant.nonce.clone(),
-            auth_time: Some(grant.auth_time),
-            sid: Some(grant.sid.clone()),
-            gty: None,
-            refresh_family: None,
-        },
-    );
-    if let Some(stored) = codes.get_mut(code) {
-        stored.redeemed = Some(Redeemed {
-            // A new family is named after its first refresh token.
-            refresh_family: issued.refresh_token.clone(),
-            jti: issued.jti.clone(),
-        });
-    }
-    Ok(issued)
-}
-
-fn revoke(idp: &Idp, redeemed: &Redeemed) {
-    if let Some(family) = &redeemed.refresh_family {
-        revoke_family(&mut lock(&idp.grants.refresh), family);
-    }
-    lock(&idp.grants.revoked_jtis).insert(redeemed.jti.clone());
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use axum::extract::State;
 use serde_json::{Value, json};
 
 use crate::engine::{Idp, SharedIdp};
-use crate::issuance::claims::OIDC_SCOPES;
+use crate::issuance::scopes::OIDC_SCOPES;
 
 pub(crate) async fn discovery(State(idp): State<SharedIdp>) -> Json<Value> {
     Json(document(&idp))

@@ -20,7 +20,7 @@ use crate::engine::{Idp, SharedIdp};
 use crate::http::authorize::{RESUME, expired_transaction};
 use crate::http::html::{self, PageError, escape};
 use crate::http::session_cookie;
-use crate::store::sessions::Transaction;
+use crate::store::transactions::Transaction;
 use crate::tenant::WRONG_CREDENTIALS;
 
 fn form(body: &Bytes) -> BTreeMap<String, String> {
@@ -30,8 +30,8 @@ fn form(body: &Bytes) -> BTreeMap<String, String> {
 fn transaction(idp: &Idp, id: Option<&String>) -> Result<(String, Transaction), PageError> {
     let id = id.cloned().unwrap_or_default();
     let txn = idp
-        .sessions
-        .transaction(idp, &id)
+        .transactions
+        .get(&id, idp.clock.now())
         .ok_or_else(expired_transaction)?;
     Ok((id, txn))
 }
@@ -67,7 +67,7 @@ pub(crate) async fn login_page(
 ) -> Response {
     match transaction(&idp, query.get("state")) {
         Ok((id, txn)) => {
-            let prefill = txn.pending.login_hint.clone().unwrap_or_default();
+            let prefill = txn.request.login_hint.clone().unwrap_or_default();
             render_login(&idp, &id, &txn, &prefill, None)
         }
         Err(e) => e.into_response(),
@@ -107,9 +107,9 @@ pub(crate) async fn login_submit(
         return render_login(&idp, &id, &txn, &typed, Some("user is blocked"));
     }
     let previous = session_cookie::value(&headers);
-    let (cookie, _) = idp.sessions.login(&idp, &user.sub(), previous.as_deref());
-    idp.sessions
-        .update_transaction(&id, |t| t.session = Some(cookie.clone()));
+    let (cookie, _) = idp.log_in(&user.sub(), previous.as_deref());
+    idp.transactions
+        .update(&id, |t| t.session = Some(cookie.clone()));
     let mut response = see_other_resume(&id);
     response
         .headers_mut()
@@ -126,10 +126,10 @@ fn render_login(
 ) -> Response {
     let tenant = idp.tenant();
     let client_name = tenant
-        .client(&txn.pending.client_id)
+        .client(&txn.request.client_id)
         .map(|c| c.name.clone().unwrap_or_else(|| c.client_id.clone()))
         .unwrap_or_default();
-    let heading = if txn.pending.screen_hint.as_deref() == Some("signup") {
+    let heading = if txn.request.screen_hint.as_deref() == Some("signup") {
         "Sign up"
     } else {
         "Log in"
@@ -183,17 +183,17 @@ pub(crate) async fn consent_page(
     };
     let tenant = idp.tenant();
     let client_name = tenant
-        .client(&txn.pending.client_id)
+        .client(&txn.request.client_id)
         .map(|c| c.name.clone().unwrap_or_else(|| c.client_id.clone()))
         .unwrap_or_default();
     let scopes: String = txn
-        .pending
+        .request
         .scope
         .iter()
         .map(|s| format!("<li>{}</li>", escape(s)))
         .collect();
     let audience = txn
-        .pending
+        .request
         .audience
         .as_deref()
         .map(|a| format!("<p class=\"muted\">API: {}</p>", escape(a)))
@@ -224,16 +224,15 @@ pub(crate) async fn consent_submit(
     let info = cookie
         .as_deref()
         .filter(|c| Some(*c) == txn.session.as_deref())
-        .and_then(|c| idp.sessions.get(&idp, c));
+        .and_then(|c| idp.sessions.get(c, idp.clock.now()));
     let Some(info) = info else {
         return PageError::Forbidden.into_response();
     };
     if fields.get("decision").map(String::as_str) == Some("accept") {
-        idp.sessions.consent(&info.sub, &txn.pending.client_id);
-        idp.sessions
-            .update_transaction(&id, |t| t.consent_given = true);
+        idp.sessions.consent(&info.sub, &txn.request.client_id);
+        idp.transactions.update(&id, |t| t.consent_given = true);
     } else {
-        idp.sessions.update_transaction(&id, |t| t.denied = true);
+        idp.transactions.update(&id, |t| t.denied = true);
     }
     see_other_resume(&id)
 }

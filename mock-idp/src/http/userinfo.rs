@@ -9,7 +9,8 @@ use serde_json::Value;
 
 use crate::engine::SharedIdp;
 use crate::error::OAuthError;
-use crate::issuance::claims::{profile_claims, split_scope};
+use crate::issuance::id_token::profile_claims;
+use crate::issuance::scopes::split_scope;
 
 pub(crate) async fn userinfo(State(idp): State<SharedIdp>, headers: HeaderMap) -> Response {
     match lookup(&idp, &headers) {
@@ -43,7 +44,7 @@ fn lookup(idp: &crate::engine::Idp, headers: &HeaderMap) -> Result<Value, OAuthE
     if claims
         .get("jti")
         .and_then(Value::as_str)
-        .is_some_and(|jti| idp.grants.is_revoked(jti))
+        .is_some_and(|jti| idp.revoked.is_revoked(jti))
     {
         return Err(OAuthError::InvalidToken(
             "The token has been revoked".into(),

@@ -6,8 +6,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::{access_token, id_token};
 use crate::engine::Idp;
-use crate::issuance::claims::profile_claims;
 use crate::issuance::jws::{self, Claims, Signer};
 use crate::issuance::keys::{Algorithm, foreign_key};
 use crate::tenant::AppType;
@@ -713,10 +713,6 @@ impl TokenBuilder {
             .or(tenant.clients.first())
             .map(|c| c.client_id.clone())
             .unwrap_or_else(|| "mock-client".into());
-        let mut claims = Claims::new();
-        claims.insert("iss".into(), idp.issuer.clone().into());
-        claims.insert("sub".into(), sub.clone().into());
-        claims.insert("iat".into(), now.into());
         match self.kind {
             TokenKind::Access => {
                 let aud = tenant
@@ -724,27 +720,19 @@ impl TokenBuilder {
                     .clone()
                     .or_else(|| tenant.apis.first().map(|a| a.identifier.clone()))
                     .unwrap_or_else(|| idp.userinfo_audience());
-                claims.insert("aud".into(), aud.into());
-                claims.insert("azp".into(), client_id.into());
-                claims.insert(
-                    "exp".into(),
-                    (now + lifetime(tenant.tokens.access_token)).into(),
-                );
-                claims.insert("jti".into(), idp.ids.next("jti").into());
+                let lifetime = lifetime(tenant.tokens.access_token);
+                access_token::skeleton(idp, sub, aud.into(), client_id, now, lifetime).0
             }
             TokenKind::Id => {
-                claims.insert("aud".into(), client_id.into());
-                claims.insert(
-                    "exp".into(),
-                    (now + lifetime(tenant.tokens.id_token)).into(),
-                );
+                let lifetime = lifetime(tenant.tokens.id_token);
+                let mut claims = id_token::skeleton(idp, sub.clone(), client_id, now, lifetime);
                 if let Some(user) = tenant.user_by_sub(&sub) {
                     let scope = ["profile".to_owned(), "email".to_owned()];
-                    claims.extend(profile_claims(idp, user, &scope));
+                    claims.extend(id_token::profile_claims(idp, user, &scope));
                 }
+                claims
             }
         }
-        claims
     }
 }
 

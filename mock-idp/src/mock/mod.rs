@@ -459,7 +459,7 @@ impl MockIdp {
     /// # }
     /// ```
     pub fn sessions(&self) -> Vec<SessionInfo> {
-        self.idp.sessions.list(&self.idp)
+        self.idp.sessions.list(self.idp.clock.now())
     }
 
     /// Ends every login session, as if each user had logged out (or the sessions expired):

@@ -1,3 +1,35 @@
-//! The engine's stores.
+//! The engine's stores: what the mock remembers between requests.
+//!
+//! Each store owns its lock and its invariants, behind methods named for what they do in the
+//! protocol (redeem a code once, spend a refresh token, revoke a family); no other module
+//! reaches into a store's map. Locks are `std::sync` and never held across an `.await`, so the
+//! test API can read and change state synchronously.
+//!
+//! **Lock order.** A thread that holds more than one store lock takes them in this order, and
+//! only this one: [`codes`] → [`refresh`] → [`revoked`]. (Redeeming a code issues a refresh
+//! token while it holds the code, so two concurrent redemptions cannot both succeed.) The
+//! session stores ([`sessions`], [`transactions`]) are never held together with another lock.
 
+pub(crate) mod codes;
+pub(crate) mod refresh;
+pub(crate) mod revoked;
 pub(crate) mod sessions;
+pub(crate) mod transactions;
+
+use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+/// Locks `m`, carrying on past a poisoned lock: a test that panicked while holding one must
+/// not take the whole mock down with it. Every `Mutex` in the crate is taken through this.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// [`lock`] for readers of an `RwLock`.
+pub(crate) fn read<T>(l: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    l.read().unwrap_or_else(|e| e.into_inner())
+}
+
+/// [`lock`] for writers of an `RwLock`.
+pub(crate) fn write<T>(l: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    l.write().unwrap_or_else(|e| e.into_inner())
+}

@@ -1,23 +1,17 @@
-//! Login sessions at the IdP, login transactions, remembered consents and the test hook that
-//! picks the next user to log in.
+//! Login sessions at the IdP, remembered consents, and the test hook that picks the next user
+//! to log in.
 //!
 //! A session is what lets a second `/authorize` (and `prompt=none`, the SDK's hidden iframe)
 //! skip the login form. The browser holds only an opaque cookie value; the `sid` that goes into
 //! ID tokens is a different id, so an application that sees the `sid` cannot forge the cookie.
-//!
-//! A login transaction is an `/authorize` request waiting for the user: the login page and the
-//! consent page refer to it by id, and its CSRF token is bound to it.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
 use serde::Serialize;
 
-use crate::engine::{Idp, lock};
-use crate::http::authorize::Pending;
-
-/// How long a login page stays usable.
-const TRANSACTION_TTL: i64 = 3_600;
+use super::lock;
+use crate::ids::IdGenerator;
 
 /// One login session, as [`MockIdp::sessions`](crate::MockIdp::sessions) and
 /// `GET /_mock/sessions` show it.
@@ -40,24 +34,10 @@ pub struct SessionInfo {
     pub expires_at: i64,
 }
 
-#[derive(Clone, Debug)]
-pub(crate) struct Transaction {
-    pub(crate) pending: Pending,
-    pub(crate) csrf: String,
-    pub(crate) created_at: i64,
-    /// The cookie of the session that may finish this transaction: set at login, or when the
-    /// transaction was created for consent only.
-    pub(crate) session: Option<String>,
-    pub(crate) consent_given: bool,
-    pub(crate) denied: bool,
-}
-
 #[derive(Debug, Default)]
 pub(crate) struct Sessions {
     /// By cookie value.
     live: Mutex<HashMap<String, SessionInfo>>,
-    /// By transaction id.
-    transactions: Mutex<HashMap<String, Transaction>>,
     /// `(sub, client_id)` pairs the user has consented for.
     consents: Mutex<HashSet<(String, String)>>,
     /// The email of the user the next interactive login logs in without the form.
@@ -67,27 +47,27 @@ pub(crate) struct Sessions {
 impl Sessions {
     pub(crate) fn clear(&self) {
         lock(&self.live).clear();
-        lock(&self.transactions).clear();
         lock(&self.consents).clear();
         *lock(&self.next_login) = None;
     }
 
-    /// Starts a session for `sub`, replacing `previous` (a new cookie value at every login, so
-    /// a cookie planted before login is worthless after it). Returns the cookie value.
+    /// Starts a session for `sub` lasting `ttl` seconds, replacing `previous` (a new cookie
+    /// value at every login, so a cookie planted before login is worthless after it). Returns
+    /// the cookie value.
     pub(crate) fn login(
         &self,
-        idp: &Idp,
+        ids: &IdGenerator,
+        now: i64,
+        ttl: i64,
         sub: &str,
         previous: Option<&str>,
     ) -> (String, SessionInfo) {
-        let now = idp.clock.now();
-        let ttl = i64::try_from(idp.tenant().tokens.session).unwrap_or(i64::MAX / 4);
-        let cookie = idp.ids.next("session");
+        let cookie = ids.next("session");
         let info = SessionInfo {
-            sid: idp.ids.next("sid"),
+            sid: ids.next("sid"),
             sub: sub.to_owned(),
             auth_time: now,
-            expires_at: now + ttl,
+            expires_at: now.saturating_add(ttl),
         };
         let mut live = lock(&self.live);
         if let Some(previous) = previous {
@@ -97,9 +77,8 @@ impl Sessions {
         (cookie, info)
     }
 
-    /// The live session behind a cookie value.
-    pub(crate) fn get(&self, idp: &Idp, cookie: &str) -> Option<SessionInfo> {
-        let now = idp.clock.now();
+    /// The live session behind a cookie value; an expired one is forgotten.
+    pub(crate) fn get(&self, cookie: &str, now: i64) -> Option<SessionInfo> {
         let mut live = lock(&self.live);
         match live.get(cookie) {
             Some(s) if s.expires_at > now => Some(s.clone()),
@@ -120,8 +99,7 @@ impl Sessions {
     }
 
     /// Live sessions, oldest first.
-    pub(crate) fn list(&self, idp: &Idp) -> Vec<SessionInfo> {
-        let now = idp.clock.now();
+    pub(crate) fn list(&self, now: i64) -> Vec<SessionInfo> {
         let mut out: Vec<SessionInfo> = lock(&self.live)
             .values()
             .filter(|s| s.expires_at > now)
@@ -129,37 +107,6 @@ impl Sessions {
             .collect();
         out.sort_by(|a, b| (a.auth_time, &a.sid).cmp(&(b.auth_time, &b.sid)));
         out
-    }
-
-    pub(crate) fn begin(&self, idp: &Idp, pending: Pending, session: Option<String>) -> String {
-        let id = idp.ids.next("txn");
-        let transaction = Transaction {
-            pending,
-            csrf: idp.ids.next("csrf"),
-            created_at: idp.clock.now(),
-            session,
-            consent_given: false,
-            denied: false,
-        };
-        lock(&self.transactions).insert(id.clone(), transaction);
-        id
-    }
-
-    pub(crate) fn transaction(&self, idp: &Idp, id: &str) -> Option<Transaction> {
-        let now = idp.clock.now();
-        let mut transactions = lock(&self.transactions);
-        transactions.retain(|_, t| t.created_at + TRANSACTION_TTL > now);
-        transactions.get(id).cloned()
-    }
-
-    pub(crate) fn update_transaction(&self, id: &str, change: impl FnOnce(&mut Transaction)) {
-        if let Some(t) = lock(&self.transactions).get_mut(id) {
-            change(t);
-        }
-    }
-
-    pub(crate) fn finish_transaction(&self, id: &str) {
-        lock(&self.transactions).remove(id);
     }
 
     pub(crate) fn has_consented(&self, sub: &str, client_id: &str) -> bool {

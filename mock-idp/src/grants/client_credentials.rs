@@ -1,0 +1,63 @@
+//! `grant_type=client_credentials`: a machine's token for an API it was granted
+//! (Auth0's client grants), with the scopes asked for or all it was granted.
+
+use super::params::Params;
+use super::requested_api;
+use crate::engine::Idp;
+use crate::error::OAuthError;
+use crate::issuance::scopes::split_scope;
+use crate::issuance::{Issued, issue_for_client};
+use crate::tenant::{Client, TenantConfig};
+
+pub(super) fn exchange(
+    idp: &Idp,
+    tenant: &TenantConfig,
+    client: &Client,
+    params: &Params,
+) -> Result<Issued, OAuthError> {
+    if !client.is_confidential() {
+        return Err(OAuthError::UnauthorizedClient(
+            "Grant type 'client_credentials' not allowed for public clients.".into(),
+        ));
+    }
+    let api = requested_api(tenant, params)?.ok_or_else(|| {
+        OAuthError::AccessDenied(
+            "No audience parameter was provided, and no default audience has been configured"
+                .into(),
+        )
+    })?;
+    let grant = client
+        .grants
+        .iter()
+        .find(|g| g.audience == api.identifier)
+        .ok_or_else(|| {
+            OAuthError::AccessDenied(format!(
+                "Client is not authorized to access \"{}\". You need to create a \"client-grant\" associated to this API.",
+                api.identifier
+            ))
+        })?;
+    let requested = split_scope(params.get("scope"));
+    let scope = if requested.is_empty() {
+        grant.scopes.clone()
+    } else {
+        if let Some(undefined) = requested.iter().find(|s| !api.permissions.contains(s)) {
+            return Err(OAuthError::InvalidScope(format!(
+                "Scope '{undefined}' is not defined by API {}",
+                api.identifier
+            )));
+        }
+        let missing: Vec<&String> = requested
+            .iter()
+            .filter(|s| !grant.scopes.contains(s))
+            .collect();
+        if !missing.is_empty() {
+            let list: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
+            return Err(OAuthError::AccessDenied(format!(
+                "Client has not been granted scopes: {}",
+                list.join(", ")
+            )));
+        }
+        requested
+    };
+    Ok(issue_for_client(idp, tenant, client, api, &scope))
+}

@@ -1,0 +1,73 @@
+//! `grant_type=refresh_token`: rotation, with Auth0's reuse detection (a rotated-away token
+//! presented again revokes its whole family).
+
+use super::params::Params;
+use crate::engine::Idp;
+use crate::error::OAuthError;
+use crate::issuance::scopes::split_scope;
+use crate::issuance::{Issued, UserGrant, issue_for_user};
+use crate::store::refresh::Refusal;
+use crate::tenant::{Client, TenantConfig};
+
+/// Auth0's exact text; auth0-spa-js matches on it to fall back to the iframe.
+pub(crate) const INVALID_REFRESH_TOKEN: &str = "Unknown or invalid refresh token.";
+
+pub(super) fn exchange(
+    idp: &Idp,
+    tenant: &TenantConfig,
+    client: &Client,
+    params: &Params,
+) -> Result<Issued, OAuthError> {
+    let presented = params.require("refresh_token")?;
+    let invalid = || OAuthError::InvalidGrant(INVALID_REFRESH_TOKEN.into());
+    let (grant, scope) = idp
+        .refresh_tokens
+        .spend(presented, &client.client_id, idp.clock.now(), |grant| {
+            narrowed_scope(&grant.scope, params.get("scope"))
+        })
+        .map_err(|refusal| match refusal {
+            Refusal::Invalid => invalid(),
+            Refusal::Rejected(e) => e,
+        })?;
+    let user = tenant.user_by_sub(&grant.sub).ok_or_else(invalid)?;
+    if user.blocked {
+        return Err(OAuthError::Unauthorized("user is blocked".into()));
+    }
+    let api = match &grant.audience {
+        Some(aud) => Some(tenant.api(aud).ok_or_else(invalid)?),
+        None => None,
+    };
+    Ok(issue_for_user(
+        idp,
+        UserGrant {
+            tenant,
+            client,
+            user,
+            api,
+            scope,
+            nonce: None,
+            auth_time: grant.auth_time,
+            sid: grant.sid.clone(),
+            gty: None,
+            refresh_family: Some(grant.family.clone()),
+        },
+    ))
+}
+
+/// A refresh may ask for fewer scopes than granted, never more. `offline_access` stays so the
+/// rotated refresh token is still issued.
+fn narrowed_scope(granted: &[String], asked: Option<&str>) -> Result<Vec<String>, OAuthError> {
+    let Some(asked) = asked else {
+        return Ok(granted.to_vec());
+    };
+    let mut asked = split_scope(Some(asked));
+    if let Some(extra) = asked.iter().find(|s| !granted.contains(s)) {
+        return Err(OAuthError::InvalidScope(format!(
+            "Scope '{extra}' was not granted to this refresh token"
+        )));
+    }
+    if !asked.iter().any(|s| s == "offline_access") {
+        asked.push("offline_access".into());
+    }
+    Ok(asked)
+}

@@ -1,0 +1,26 @@
+//! Access tokens revoked by a redeemed-twice code, by `jti`. JWTs cannot be recalled from
+//! third-party APIs, so this reaches only the mock's own `/userinfo`.
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+use super::lock;
+
+#[derive(Debug, Default)]
+pub(crate) struct RevokedTokens {
+    jtis: Mutex<HashSet<String>>,
+}
+
+impl RevokedTokens {
+    pub(crate) fn revoke(&self, jti: String) {
+        lock(&self.jtis).insert(jti);
+    }
+
+    pub(crate) fn is_revoked(&self, jti: &str) -> bool {
+        lock(&self.jtis).contains(jti)
+    }
+
+    pub(crate) fn clear(&self) {
+        lock(&self.jtis).clear();
+    }
+}
