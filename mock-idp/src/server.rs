@@ -15,10 +15,10 @@ use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 
-use crate::control::{self, faults, journal};
+use crate::control;
 use crate::engine::{Idp, IdpConfig, SharedIdp, StartError};
 use crate::error::OAuthError;
-use crate::http::{authorize, discovery, jwks, login, logout, revoke, token, userinfo};
+use crate::http::{authorize, discovery, jwks, login, logout, middleware, revoke, token, userinfo};
 use crate::tenant::{TenantConfig, is_loopback_http, origin_of};
 
 /// The paths the mock serves, Auth0's.
@@ -264,7 +264,7 @@ impl Server {
 
 /// The whole mock as a router.
 pub(crate) fn app(idp: SharedIdp) -> Router {
-    let fault = || from_fn_with_state(Arc::clone(&idp), faults::inject);
+    let fault = || from_fn_with_state(Arc::clone(&idp), middleware::inject_fault);
     let origins = Arc::clone(&idp);
     let browser_cors = CorsLayer::new()
         .allow_origin(AllowOrigin::predicate(
@@ -332,7 +332,7 @@ pub(crate) fn app(idp: SharedIdp) -> Router {
     }
     router
         .fallback(not_found)
-        .layer(from_fn_with_state(Arc::clone(&idp), journal::record))
+        .layer(from_fn_with_state(Arc::clone(&idp), middleware::record))
         .with_state(idp)
 }
 

@@ -4,17 +4,10 @@
 //! issues nothing). Delays are real time: they exist to exercise a client's timeouts.
 
 use std::sync::Mutex;
-use std::time::Duration;
 
-use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use crate::control::journal::{Endpoint, Faulted};
-use crate::engine::SharedIdp;
+use crate::control::journal::Endpoint;
 use crate::store::lock;
 
 /// One installed fault.
@@ -78,7 +71,8 @@ impl Faults {
     }
 
     /// Takes one use of the first fault for `endpoint`.
-    fn take(&self, endpoint: Endpoint) -> Option<Fault> {
+    /// The fault for `endpoint`, if one is installed, counting down its `times`.
+    pub(crate) fn take(&self, endpoint: Endpoint) -> Option<Fault> {
         let mut installed = lock(&self.installed);
         let index = installed.iter().position(|f| f.endpoint == endpoint)?;
         let fault = installed[index].clone();
@@ -90,40 +84,4 @@ impl Faults {
         }
         Some(fault)
     }
-}
-
-pub(crate) async fn inject(State(idp): State<SharedIdp>, request: Request, next: Next) -> Response {
-    let endpoint = Endpoint::of_path(request.uri().path());
-    if endpoint == Endpoint::Control {
-        return next.run(request).await;
-    }
-    let Some(fault) = idp.faults.take(endpoint) else {
-        return next.run(request).await;
-    };
-    if let Some(ms) = fault.delay_ms {
-        tokio::time::sleep(Duration::from_millis(ms)).await;
-    }
-    let mut response = match fault.status {
-        None => next.run(request).await,
-        Some(status) => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-            let body = fault.body.unwrap_or_else(|| {
-                serde_json::json!({
-                    "error": "temporarily_unavailable",
-                    "error_description": "Injected fault (mock-idp control API)",
-                })
-                .to_string()
-            });
-            let content_type = fault
-                .content_type
-                .unwrap_or_else(|| "application/json".into());
-            let mut response = (status, Body::from(body)).into_response();
-            if let Ok(v) = HeaderValue::from_str(&content_type) {
-                response.headers_mut().insert(header::CONTENT_TYPE, v);
-            }
-            response
-        }
-    };
-    response.extensions_mut().insert(Faulted);
-    response
 }

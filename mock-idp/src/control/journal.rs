@@ -7,12 +7,8 @@
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
-use axum::extract::{Request, State};
-use axum::middleware::Next;
-use axum::response::Response;
 use serde::Serialize;
 
-use crate::engine::SharedIdp;
 use crate::store::lock;
 
 /// Which endpoint of the mock a request was for.
@@ -142,10 +138,6 @@ pub(crate) struct JournalNote {
     pub(crate) client_id: Option<String>,
 }
 
-/// Marks a response produced by fault injection.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Faulted;
-
 #[derive(Debug)]
 pub(crate) struct Journal {
     capacity: usize,
@@ -167,7 +159,7 @@ impl Journal {
         }
     }
 
-    fn push(&self, mut entry: RecordedRequest) {
+    pub(crate) fn push(&self, mut entry: RecordedRequest) {
         let mut inner = lock(&self.inner);
         inner.next_seq += 1;
         entry.seq = inner.next_seq;
@@ -188,32 +180,4 @@ impl Journal {
         let mut inner = lock(&self.inner);
         *inner = JournalInner::default();
     }
-}
-
-pub(crate) async fn record(State(idp): State<SharedIdp>, request: Request, next: Next) -> Response {
-    let method = request.method().to_string();
-    let path = request.uri().path().to_owned();
-    let at = idp.clock.now();
-    let response = next.run(request).await;
-    let note = response
-        .extensions()
-        .get::<JournalNote>()
-        .cloned()
-        .unwrap_or_default();
-    let endpoint = Endpoint::of_path(&path);
-    // Reading the journal must not fill it.
-    if !(endpoint == Endpoint::Control && path == "/_mock/requests") {
-        idp.journal.push(RecordedRequest {
-            seq: 0,
-            method,
-            path,
-            endpoint,
-            status: response.status().as_u16(),
-            at,
-            grant_type: note.grant_type,
-            client_id: note.client_id,
-            faulted: response.extensions().get::<Faulted>().is_some(),
-        });
-    }
-    response
 }

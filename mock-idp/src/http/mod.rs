@@ -6,6 +6,7 @@ pub(crate) mod html;
 pub(crate) mod jwks;
 pub(crate) mod login;
 pub(crate) mod logout;
+pub(crate) mod middleware;
 pub(crate) mod revoke;
 pub(crate) mod session_cookie;
 pub(crate) mod token;

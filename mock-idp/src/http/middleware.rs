@@ -1,0 +1,88 @@
+//! The two layers every request passes through: the journal records it, and an installed
+//! fault may answer instead of the endpoint.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::control::journal::{Endpoint, JournalNote, RecordedRequest};
+use crate::engine::SharedIdp;
+
+/// Marks a response produced by fault injection.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Faulted;
+
+/// Answers with the endpoint's installed fault, if any. Faults apply before routing, so a
+/// faulted endpoint does no work (a faulted token request issues nothing).
+pub(crate) async fn inject_fault(
+    State(idp): State<SharedIdp>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let endpoint = Endpoint::of_path(request.uri().path());
+    if endpoint == Endpoint::Control {
+        return next.run(request).await;
+    }
+    let Some(fault) = idp.faults.take(endpoint) else {
+        return next.run(request).await;
+    };
+    if let Some(ms) = fault.delay_ms {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+    }
+    let mut response = match fault.status {
+        None => next.run(request).await,
+        Some(status) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            let body = fault.body.unwrap_or_else(|| {
+                serde_json::json!({
+                    "error": "temporarily_unavailable",
+                    "error_description": "Injected fault (mock-idp control API)",
+                })
+                .to_string()
+            });
+            let content_type = fault
+                .content_type
+                .unwrap_or_else(|| "application/json".into());
+            let mut response = (status, Body::from(body)).into_response();
+            if let Ok(v) = HeaderValue::from_str(&content_type) {
+                response.headers_mut().insert(header::CONTENT_TYPE, v);
+            }
+            response
+        }
+    };
+    response.extensions_mut().insert(Faulted);
+    response
+}
+
+/// Records the request in the journal once it has been answered.
+pub(crate) async fn record(State(idp): State<SharedIdp>, request: Request, next: Next) -> Response {
+    let method = request.method().to_string();
+    let path = request.uri().path().to_owned();
+    let at = idp.clock.now();
+    let response = next.run(request).await;
+    let note = response
+        .extensions()
+        .get::<JournalNote>()
+        .cloned()
+        .unwrap_or_default();
+    let endpoint = Endpoint::of_path(&path);
+    // Reading the journal must not fill it.
+    if !(endpoint == Endpoint::Control && path == "/_mock/requests") {
+        idp.journal.push(RecordedRequest {
+            seq: 0,
+            method,
+            path,
+            endpoint,
+            status: response.status().as_u16(),
+            at,
+            grant_type: note.grant_type,
+            client_id: note.client_id,
+            faulted: response.extensions().get::<Faulted>().is_some(),
+        });
+    }
+    response
+}
