@@ -127,10 +127,11 @@ pub use control::faults::Fault;
 pub use control::journal::{Endpoint, RecordedRequest};
 pub use engine::{IdpConfig, StartError};
 pub use error::OAuthError;
+pub use http::paths;
 pub use issuance::builder::{Signing, TokenBuilder, TokenKind};
 pub use issuance::keys::{Algorithm, KeyError};
 pub use mock::{FaultBuilder, MockIdp, MockIdpBuilder};
-pub use server::{Server, paths};
+pub use server::Server;
 pub use store::sessions::SessionInfo;
 pub use tenant::{
     Api, AppType, Client, ClientGrant, ConfigError, DEFAULT_CONNECTION, Role, ServerConfig,

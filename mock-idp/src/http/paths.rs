@@ -1,0 +1,69 @@
+//! The paths the mock serves, Auth0's.
+//!
+//! ```
+//! # #[tokio::main] async fn main() {
+//! use mock_idp::{MockIdp, paths};
+//! let idp = MockIdp::start().await;
+//! let discovery: serde_json::Value = reqwest::get(idp.discovery_url()).await.unwrap().json().await.unwrap();
+//! let public = |path: &str| format!("{}{}", idp.issuer().trim_end_matches('/'), path);
+//! assert_eq!(discovery["token_endpoint"], public(paths::TOKEN));
+//! assert_eq!(discovery["authorization_endpoint"], public(paths::AUTHORIZE));
+//! assert_eq!(discovery["userinfo_endpoint"], public(paths::USERINFO));
+//! assert_eq!(discovery["end_session_endpoint"], public(paths::OIDC_LOGOUT));
+//! assert_eq!(discovery["revocation_endpoint"], public(paths::REVOKE));
+//! assert_eq!(discovery["jwks_uri"], public(paths::JWKS));
+//! assert_eq!(reqwest::get(idp.url(paths::HEALTH)).await.unwrap().status(), 200);
+//! # }
+//! ```
+
+/// OIDC discovery.
+pub const DISCOVERY: &str = "/.well-known/openid-configuration";
+/// The JWK set.
+pub const JWKS: &str = "/.well-known/jwks.json";
+/// The authorization endpoint.
+pub const AUTHORIZE: &str = "/authorize";
+/// Where the login and consent pages hand a transaction back to `/authorize`.
+pub const AUTHORIZE_RESUME: &str = "/authorize/resume";
+/// The login page (Auth0's Universal Login path).
+pub const LOGIN: &str = "/u/login";
+/// The consent page, for clients with `require_consent`.
+pub const CONSENT: &str = "/u/consent";
+/// The token endpoint.
+pub const TOKEN: &str = "/oauth/token";
+/// Refresh-token revocation.
+pub const REVOKE: &str = "/oauth/revoke";
+/// The userinfo endpoint.
+pub const USERINFO: &str = "/userinfo";
+/// Auth0's logout.
+pub const LOGOUT: &str = "/v2/logout";
+/// OIDC RP-initiated logout.
+pub const OIDC_LOGOUT: &str = "/oidc/logout";
+/// Liveness for orchestration.
+pub const HEALTH: &str = "/health";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::control::journal::Endpoint;
+
+    #[test]
+    fn every_path_is_journaled_under_its_endpoint() {
+        let expected = [
+            (DISCOVERY, Endpoint::Discovery),
+            (JWKS, Endpoint::Jwks),
+            (AUTHORIZE, Endpoint::Authorize),
+            (AUTHORIZE_RESUME, Endpoint::Authorize),
+            (LOGIN, Endpoint::Login),
+            (CONSENT, Endpoint::Login),
+            (TOKEN, Endpoint::Token),
+            (REVOKE, Endpoint::Revoke),
+            (USERINFO, Endpoint::Userinfo),
+            (LOGOUT, Endpoint::Logout),
+            (OIDC_LOGOUT, Endpoint::Logout),
+            (HEALTH, Endpoint::Health),
+        ];
+        for (path, endpoint) in expected {
+            assert_eq!(Endpoint::of_path(path), endpoint, "{path}");
+        }
+    }
+}
