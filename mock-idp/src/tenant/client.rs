@@ -1,0 +1,377 @@
+//! Applications (Auth0 clients): their kind, secret, callbacks, grants and claims.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::origin_of;
+use crate::issuance::keys::Algorithm;
+
+/// The kind of application, as in Auth0's dashboard. It sets the default grant types.
+///
+/// ```
+/// use mock_idp::{AppType, Client, TenantConfig};
+/// assert_eq!(Client::spa("a").app_type, AppType::Spa);
+/// assert_eq!(Client::m2m("b", "s").app_type, AppType::NonInteractive);
+/// // In TOML, snake case.
+/// let tenant = TenantConfig::from_toml(r#"
+///     [[clients]]
+///     client_id = "ios"
+///     app_type = "native"
+/// "#).unwrap();
+/// assert_eq!(tenant.clients.iter().find(|c| c.client_id == "ios").unwrap().app_type, AppType::Native);
+/// ```
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum AppType {
+    /// Single-page application: public, authorization code + PKCE, refresh tokens.
+    #[default]
+    Spa,
+    /// Server-side web application: confidential.
+    RegularWeb,
+    /// Native/mobile application: public.
+    Native,
+    /// Machine-to-machine: confidential, client credentials.
+    NonInteractive,
+}
+
+/// An application that asks for tokens.
+///
+/// ```
+/// use mock_idp::Client;
+/// let spa = Client::spa("my-spa").callback("http://localhost:5173");
+/// let m2m = Client::m2m("worker", "s3cret").grant("https://sample-api", ["read:messages"]);
+/// assert!(spa.client_secret.is_none());
+/// assert_eq!(m2m.grants[0].audience, "https://sample-api");
+/// ```
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Client {
+    /// The `client_id`.
+    pub client_id: String,
+    /// Display name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Application type.
+    #[serde(default)]
+    pub app_type: AppType,
+    /// The secret of a confidential client; public clients have none.
+    #[serde(default)]
+    pub client_secret: Option<String>,
+    /// Allowed callback URLs (`redirect_uri`).
+    #[serde(default)]
+    pub callbacks: Vec<String>,
+    /// Allowed logout URLs (`returnTo`, `post_logout_redirect_uri`).
+    #[serde(default)]
+    pub allowed_logout_urls: Vec<String>,
+    /// Allowed web origins (silent authentication, CORS).
+    #[serde(default)]
+    pub web_origins: Vec<String>,
+    /// Grant types the client may use; defaults follow `app_type`.
+    #[serde(default)]
+    pub grant_types: Option<Vec<String>>,
+    /// Client grants: the APIs (and scopes) this client may get client-credentials tokens for.
+    #[serde(default)]
+    pub grants: Vec<ClientGrant>,
+    /// Custom claims added to every token issued to this client (use namespaced names).
+    #[serde(default)]
+    pub claims: BTreeMap<String, Value>,
+    /// ID-token signing algorithm; HS256 signs with the client secret.
+    #[serde(default)]
+    pub id_token_signing_alg: Option<Algorithm>,
+    /// Third-party style: ask for consent (and fail `prompt=none` with `consent_required`).
+    #[serde(default)]
+    pub require_consent: bool,
+    /// Accept `code_challenge_method=plain` (RFC 7636 says SHOULD NOT); only S256 otherwise.
+    #[serde(default)]
+    pub allow_plain_pkce: bool,
+}
+
+/// Permission for a client to get client-credentials tokens for an API.
+///
+/// ```
+/// use mock_idp::{Client, ClientGrant};
+/// let worker = Client::m2m("worker", "s3cret").grant("https://sample-api", ["read:messages"]);
+/// assert_eq!(worker.grants, [ClientGrant {
+///     audience: "https://sample-api".into(),
+///     scopes: vec!["read:messages".into()],
+/// }]);
+/// ```
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ClientGrant {
+    /// The API identifier.
+    pub audience: String,
+    /// The scopes granted.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+}
+
+impl Client {
+    fn with_type(client_id: impl Into<String>, app_type: AppType, secret: Option<String>) -> Self {
+        Self {
+            client_id: client_id.into(),
+            name: None,
+            app_type,
+            client_secret: secret,
+            callbacks: Vec::new(),
+            allowed_logout_urls: Vec::new(),
+            web_origins: Vec::new(),
+            grant_types: None,
+            grants: Vec::new(),
+            claims: BTreeMap::new(),
+            id_token_signing_alg: None,
+            require_consent: false,
+            allow_plain_pkce: false,
+        }
+    }
+
+    /// A public single-page application.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// use mock_idp::{Client, MockIdp};
+    /// let spa = Client::spa("my-spa");
+    /// assert!(spa.client_secret.is_none());
+    ///
+    /// // Public: it may not use client credentials.
+    /// let idp = MockIdp::builder().client(spa).start().await;
+    /// let response = reqwest::Client::new().post(idp.url("/oauth/token"))
+    ///     .form(&[("grant_type", "client_credentials"), ("client_id", "my-spa"), ("audience", "https://sample-api")])
+    ///     .send().await.unwrap();
+    /// assert_eq!(response.status(), 403);
+    /// # }
+    /// ```
+    pub fn spa(client_id: impl Into<String>) -> Self {
+        Self::with_type(client_id, AppType::Spa, None)
+    }
+
+    /// A confidential server-side web application.
+    ///
+    /// ```
+    /// use mock_idp::{AppType, Client};
+    /// let web = Client::regular_web("portal", "portal-secret").callback("https://portal.test/callback");
+    /// assert_eq!(web.app_type, AppType::RegularWeb);
+    /// assert_eq!(web.client_secret.as_deref(), Some("portal-secret"));
+    /// ```
+    pub fn regular_web(client_id: impl Into<String>, secret: impl Into<String>) -> Self {
+        Self::with_type(client_id, AppType::RegularWeb, Some(secret.into()))
+    }
+
+    /// A machine-to-machine application.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # async fn client_credentials(idp: &mock_idp::MockIdp, id: &str, secret: &str, audience: &str) -> reqwest::Response {
+    /// #     reqwest::Client::new().post(idp.url("/oauth/token"))
+    /// #         .form(&[("grant_type", "client_credentials"), ("client_id", id), ("client_secret", secret), ("audience", audience)])
+    /// #         .send().await.unwrap()
+    /// # }
+    ///
+    /// use mock_idp::{Client, MockIdp};
+    /// let idp = MockIdp::builder()
+    ///     .client(Client::m2m("worker", "s3cret").grant("https://sample-api", ["read:messages"]))
+    ///     .start()
+    ///     .await;
+    /// let response = client_credentials(&idp, "worker", "s3cret", "https://sample-api").await;
+    /// let body: serde_json::Value = response.json().await.unwrap();
+    /// assert_eq!(body["scope"], "read:messages");
+    /// # }
+    /// ```
+    pub fn m2m(client_id: impl Into<String>, secret: impl Into<String>) -> Self {
+        Self::with_type(client_id, AppType::NonInteractive, Some(secret.into()))
+    }
+
+    /// Adds an allowed callback URL, and its origin as a web origin and logout URL.
+    ///
+    /// ```
+    /// let spa = mock_idp::Client::spa("my-spa").callback("http://localhost:5173/callback");
+    /// assert_eq!(spa.callbacks, ["http://localhost:5173/callback"]);
+    /// assert_eq!(spa.web_origins, ["http://localhost:5173"]);
+    /// assert_eq!(spa.allowed_logout_urls, ["http://localhost:5173/callback"]);
+    /// ```
+    pub fn callback(mut self, url: impl Into<String>) -> Self {
+        let url = url.into();
+        if let Some(origin) = origin_of(&url).filter(|o| !self.web_origins.contains(o)) {
+            self.web_origins.push(origin);
+        }
+        if !self.allowed_logout_urls.contains(&url) {
+            self.allowed_logout_urls.push(url.clone());
+        }
+        self.callbacks.push(url);
+        self
+    }
+
+    /// Grants client-credentials access to `audience` with `scopes`.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # async fn client_credentials(idp: &mock_idp::MockIdp, id: &str, secret: &str, audience: &str) -> reqwest::Response {
+    /// #     reqwest::Client::new().post(idp.url("/oauth/token"))
+    /// #         .form(&[("grant_type", "client_credentials"), ("client_id", id), ("client_secret", secret), ("audience", audience)])
+    /// #         .send().await.unwrap()
+    /// # }
+    ///
+    /// use mock_idp::{Client, MockIdp};
+    /// let idp = MockIdp::builder()
+    ///     .client(Client::m2m("worker", "s3cret").grant("https://sample-api", ["read:messages"]))
+    ///     .start()
+    ///     .await;
+    /// let mut response = client_credentials(&idp, "worker", "s3cret", "https://sample-api").await;
+    /// assert_eq!(response.status(), 200);
+    /// // No grant, no token: Auth0 answers 403 access_denied.
+    /// response = client_credentials(&idp, "sample-m2m", "sample-m2m-secret", "https://nowhere").await;
+    /// assert_eq!(response.status(), 403);
+    /// # }
+    /// ```
+    pub fn grant<I, S>(mut self, audience: impl Into<String>, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.grants.push(ClientGrant {
+            audience: audience.into(),
+            scopes: scopes.into_iter().map(Into::into).collect(),
+        });
+        self
+    }
+
+    /// Adds a custom claim to every token issued to this client.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # use base64::Engine;
+    /// # let payload = |t: &str| -> serde_json::Value { serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.split('.').nth(1).unwrap()).unwrap()).unwrap() };
+    /// # async fn client_credentials(idp: &mock_idp::MockIdp, id: &str, secret: &str, audience: &str) -> reqwest::Response {
+    /// #     reqwest::Client::new().post(idp.url("/oauth/token"))
+    /// #         .form(&[("grant_type", "client_credentials"), ("client_id", id), ("client_secret", secret), ("audience", audience)])
+    /// #         .send().await.unwrap()
+    /// # }
+    ///
+    /// use mock_idp::{Client, MockIdp};
+    /// let idp = MockIdp::builder()
+    ///     .client(Client::m2m("worker", "s3cret").grant("https://sample-api", Vec::<String>::new())
+    ///         .claim("https://example.com/tenant", "acme"))
+    ///     .start()
+    ///     .await;
+    /// let body: serde_json::Value = client_credentials(&idp, "worker", "s3cret", "https://sample-api").await.json().await.unwrap();
+    /// assert_eq!(payload(body["access_token"].as_str().unwrap())["https://example.com/tenant"], "acme");
+    /// # }
+    /// ```
+    pub fn claim(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.claims.insert(name.into(), value.into());
+        self
+    }
+
+    /// Sets the grant types explicitly.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # async fn client_credentials(idp: &mock_idp::MockIdp, id: &str, secret: &str, audience: &str) -> reqwest::Response {
+    /// #     reqwest::Client::new().post(idp.url("/oauth/token"))
+    /// #         .form(&[("grant_type", "client_credentials"), ("client_id", id), ("client_secret", secret), ("audience", audience)])
+    /// #         .send().await.unwrap()
+    /// # }
+    ///
+    /// use mock_idp::{Client, MockIdp};
+    /// let idp = MockIdp::builder()
+    ///     .client(Client::m2m("worker", "s3cret").grant("https://sample-api", Vec::<String>::new()).grant_types(["password"]))
+    ///     .start()
+    ///     .await;
+    /// let response = client_credentials(&idp, "worker", "s3cret", "https://sample-api").await;
+    /// assert_eq!(response.status(), 403);
+    /// let body: serde_json::Value = response.json().await.unwrap();
+    /// assert_eq!(body["error"], "unauthorized_client");
+    /// # }
+    /// ```
+    pub fn grant_types<I, S>(mut self, grant_types: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.grant_types = Some(grant_types.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Requires a consent step (first-party clients skip it, as on Auth0).
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// use mock_idp::{Client, MockIdp};
+    /// // Arrange: a logged-in user, and a third-party client that asks for consent.
+    /// let idp = MockIdp::builder()
+    ///     .client(Client::spa("third-party").callback("http://localhost:3000").require_consent(true))
+    ///     .start()
+    ///     .await;
+    /// idp.next_login("alice@example.com");
+    /// let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    ///
+    /// // Act
+    /// let response = browser
+    ///     .get(idp.url("/authorize"))
+    ///     .query(&[
+    ///         ("client_id", "third-party"),
+    ///         ("response_type", "code"),
+    ///         ("redirect_uri", "http://localhost:3000"),
+    ///         ("code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"),
+    ///         ("code_challenge_method", "S256"),
+    ///     ])
+    ///     .send().await.unwrap();
+    ///
+    /// // Assert: not back to the application yet, but to the consent page.
+    /// let location = response.headers()["location"].to_str().unwrap();
+    /// assert!(location.contains("/u/consent"), "{location}");
+    /// # }
+    /// ```
+    pub fn require_consent(mut self, on: bool) -> Self {
+        self.require_consent = on;
+        self
+    }
+
+    /// Accepts the `plain` PKCE method from this client, for testing clients that send it.
+    ///
+    /// ```
+    /// let legacy = mock_idp::Client::spa("legacy").allow_plain_pkce(true);
+    /// assert!(legacy.allow_plain_pkce);
+    /// ```
+    pub fn allow_plain_pkce(mut self, on: bool) -> Self {
+        self.allow_plain_pkce = on;
+        self
+    }
+
+    pub(crate) fn is_confidential(&self) -> bool {
+        self.client_secret.is_some()
+    }
+
+    pub(crate) fn allows_grant(&self, grant_type: &str) -> bool {
+        match &self.grant_types {
+            Some(list) => list.iter().any(|g| g == grant_type),
+            None => default_grant_types(self.app_type).contains(&grant_type),
+        }
+    }
+}
+
+fn default_grant_types(app_type: AppType) -> &'static [&'static str] {
+    match app_type {
+        AppType::Spa | AppType::Native => &[
+            "authorization_code",
+            "refresh_token",
+            "implicit",
+            PASSWORD,
+            PASSWORD_REALM,
+        ],
+        AppType::RegularWeb => &[
+            "authorization_code",
+            "refresh_token",
+            "implicit",
+            "client_credentials",
+            PASSWORD,
+            PASSWORD_REALM,
+        ],
+        AppType::NonInteractive => &["client_credentials", PASSWORD, PASSWORD_REALM],
+    }
+}
+
+pub(crate) const PASSWORD: &str = "password";
+pub(crate) const PASSWORD_REALM: &str = "http://auth0.com/oauth/grant-type/password-realm";

@@ -1,0 +1,73 @@
+//! The embedded default tenant (the tutorial's world) and the empty one.
+
+use super::{Api, Client, ServerConfig, TenantConfig, TokenLifetimes, User};
+use crate::issuance::keys::Algorithm;
+
+impl Default for TenantConfig {
+    /// The embedded default tenant: API `https://sample-api` (permission `read:messages`, RBAC
+    /// on), SPA client `sample-spa`, M2M client `sample-m2m` / `sample-m2m-secret`, users
+    /// `alice@example.com` (with `read:messages`) and `bob@example.com`, password `password`.
+    fn default() -> Self {
+        Self {
+            include_default_tenant: true,
+            signing_alg: Algorithm::RS256,
+            tokens: TokenLifetimes::default(),
+            default_audience: None,
+            allow_any_localhost_port: true,
+            apis: vec![Api {
+                name: Some("Sample API".into()),
+                ..Api::new("https://sample-api")
+                    .permissions(["read:messages"])
+                    .rbac(true)
+            }],
+            clients: vec![
+                Client {
+                    name: Some("Sample SPA".into()),
+                    ..Client::spa("sample-spa").callback("http://localhost:3000")
+                },
+                Client {
+                    name: Some("Sample M2M".into()),
+                    ..Client::m2m("sample-m2m", "sample-m2m-secret")
+                        .grant("https://sample-api", ["read:messages"])
+                },
+            ],
+            users: vec![
+                User {
+                    given_name: Some("Alice".into()),
+                    family_name: Some("Example".into()),
+                    ..User::new("alice@example.com")
+                        .name("Alice Example")
+                        .permissions(["read:messages"])
+                },
+                User {
+                    given_name: Some("Bob".into()),
+                    family_name: Some("Example".into()),
+                    ..User::new("bob@example.com").name("Bob Example")
+                },
+            ],
+            roles: Vec::new(),
+            server: ServerConfig::default(),
+        }
+    }
+}
+
+impl TenantConfig {
+    /// An empty tenant: no APIs, clients or users.
+    ///
+    /// ```
+    /// let tenant = mock_idp::TenantConfig::empty();
+    /// assert!(tenant.apis.is_empty() && tenant.clients.is_empty() && tenant.users.is_empty());
+    /// assert!(!tenant.allow_any_localhost_port);
+    /// assert!(tenant.validate().is_ok());
+    /// ```
+    pub fn empty() -> Self {
+        Self {
+            include_default_tenant: false,
+            allow_any_localhost_port: false,
+            apis: Vec::new(),
+            clients: Vec::new(),
+            users: Vec::new(),
+            ..Self::default()
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! Reading a tenant from TOML: the file extends the default tenant unless it says
+//! `include_default_tenant = false`; unknown keys are errors, named.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::{Api, Client, ConfigError, Role, ServerConfig, TenantConfig, TokenLifetimes, User};
+use crate::issuance::keys::Algorithm;
+
+impl TenantConfig {
+    /// Parses a config file's text, merged over the default tenant unless it says
+    /// `include_default_tenant = false`.
+    ///
+    /// ```
+    /// let tenant = mock_idp::TenantConfig::from_toml(r#"
+    ///     include_default_tenant = false
+    ///     [[apis]]
+    ///     identifier = "https://orders"
+    ///     permissions = ["read:orders"]
+    /// "#).unwrap();
+    /// assert_eq!(tenant.apis.len(), 1);
+    /// assert!(tenant.users.is_empty(), "the default users are not included");
+    /// let error = mock_idp::TenantConfig::from_toml("[[users]]\nemail = \"a@b\"\npasword = \"x\"").unwrap_err();
+    /// assert!(error.to_string().contains("pasword"));
+    /// ```
+    pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
+        /// The file's shape: everything optional, lists empty unless given.
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct TenantFile {
+            include_default_tenant: Option<bool>,
+            signing_alg: Option<Algorithm>,
+            tokens: Option<TokenLifetimes>,
+            default_audience: Option<String>,
+            allow_any_localhost_port: Option<bool>,
+            #[serde(default)]
+            apis: Vec<Api>,
+            #[serde(default)]
+            clients: Vec<Client>,
+            #[serde(default)]
+            users: Vec<User>,
+            #[serde(default)]
+            roles: Vec<Role>,
+            #[serde(default)]
+            server: ServerConfig,
+        }
+        let file: TenantFile =
+            toml::from_str(text).map_err(|e| ConfigError::Parse(e.to_string()))?;
+        let include_default = file.include_default_tenant.unwrap_or(true);
+        let mut tenant = if include_default {
+            Self::default()
+        } else {
+            Self::empty()
+        };
+        if let Some(alg) = file.signing_alg {
+            tenant.signing_alg = alg;
+        }
+        if let Some(tokens) = file.tokens {
+            tenant.tokens = tokens;
+        }
+        tenant.default_audience = file.default_audience;
+        tenant.allow_any_localhost_port = file.allow_any_localhost_port.unwrap_or(include_default);
+        tenant.server = file.server;
+        for api in file.apis {
+            tenant.upsert_api(api);
+        }
+        for client in file.clients {
+            tenant.upsert_client(client);
+        }
+        for user in file.users {
+            tenant.upsert_user(user);
+        }
+        for role in file.roles {
+            tenant.roles.retain(|r| r.name != role.name);
+            tenant.roles.push(role);
+        }
+        tenant.validate()?;
+        Ok(tenant)
+    }
+
+    /// Reads and parses a config file.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("tenant.toml");
+    /// std::fs::write(&path, "[[users]]\nemail = \"carol@example.com\"\n").unwrap();
+    /// let tenant = mock_idp::TenantConfig::from_file(&path).unwrap();
+    /// assert!(tenant.users.iter().any(|u| u.email == "carol@example.com"));
+    /// let missing = mock_idp::TenantConfig::from_file(dir.path().join("missing.toml")).unwrap_err();
+    /// assert!(missing.to_string().contains("missing.toml"));
+    /// ```
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_toml(&text)
+    }
+}

@@ -1,0 +1,76 @@
+//! The `[server]` table (how the binary runs) and the `[tokens]` lifetimes.
+
+use serde::{Deserialize, Serialize};
+
+/// Where the server listens and what it calls itself.
+///
+/// ```
+/// let tenant = mock_idp::TenantConfig::from_toml(r#"
+///     [server]
+///     port = 4100
+///     issuer = "http://mock-idp:4100/"
+/// "#).unwrap();
+/// assert_eq!(tenant.server.port, Some(4100));
+/// assert_eq!(tenant.server.issuer.as_deref(), Some("http://mock-idp:4100/"));
+/// assert_eq!(tenant.server.host, None);
+/// // Unknown settings are refused, not ignored.
+/// assert!(mock_idp::TenantConfig::from_toml("[server]\nprot = 4100").is_err());
+/// ```
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Bind host (default `127.0.0.1`).
+    pub host: Option<String>,
+    /// Bind port (default 4000 for the binary; 0 picks a free one).
+    pub port: Option<u16>,
+    /// Public issuer URL, when it differs from the bind address (a proxy, a container name).
+    pub issuer: Option<String>,
+    /// Persist signing keys here (created on first run).
+    pub keys_file: Option<String>,
+    /// Fixed keys, a frozen clock and sequential ids.
+    pub deterministic: Option<bool>,
+    /// Serve the `/_mock/*` control API (default on).
+    pub control_api: Option<bool>,
+}
+
+/// Lifetimes, in seconds. Defaults are Auth0's.
+///
+/// ```
+/// # #[tokio::main] async fn main() {
+/// # use base64::Engine;
+/// # let payload = |t: &str| -> serde_json::Value { serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.split('.').nth(1).unwrap()).unwrap()).unwrap() };
+/// use mock_idp::{MockIdp, TenantConfig, TokenLifetimes};
+/// assert_eq!(TokenLifetimes::default().access_token, 86_400);
+///
+/// let tenant = TenantConfig::from_toml("[tokens]\naccess_token = 60").unwrap();
+/// let idp = MockIdp::builder().tenant(tenant).start().await;
+/// let claims = payload(&idp.token().sign());
+/// assert_eq!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(), 60);
+/// # }
+/// ```
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct TokenLifetimes {
+    /// Access tokens (Auth0 default 86400), unless the API sets its own.
+    pub access_token: u64,
+    /// ID tokens (Auth0 default 36000).
+    pub id_token: u64,
+    /// Refresh tokens, absolute (Auth0 default 30 days).
+    pub refresh_token: u64,
+    /// Authorization codes (RFC 6749 recommends at most 10 minutes).
+    pub authorization_code: u64,
+    /// Login sessions at the mock (Auth0 default 3 days).
+    pub session: u64,
+}
+
+impl Default for TokenLifetimes {
+    fn default() -> Self {
+        Self {
+            access_token: 86_400,
+            id_token: 36_000,
+            refresh_token: 2_592_000,
+            authorization_code: 600,
+            session: 259_200,
+        }
+    }
+}

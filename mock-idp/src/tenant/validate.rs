@@ -1,0 +1,62 @@
+//! What makes a tenant impossible, refused at start and at every config load.
+
+use super::{ConfigError, TenantConfig, User};
+use crate::issuance::keys::Algorithm;
+
+impl TenantConfig {
+    /// Checks what serde cannot: HS256 APIs have secrets, ids are unique, and so on.
+    ///
+    /// ```
+    /// use mock_idp::{Api, TenantConfig, User};
+    /// assert!(TenantConfig::default().validate().is_ok());
+    ///
+    /// let mut tenant = TenantConfig::default();
+    /// tenant.upsert_api(Api { signing_secret: None, ..Api::new("https://legacy").hs256("x") });
+    /// assert!(tenant.validate().unwrap_err().to_string().contains("no signing_secret"));
+    ///
+    /// let mut tenant = TenantConfig::default();
+    /// tenant.upsert_user(User::new("alice@other.test"));
+    /// assert!(tenant.validate().unwrap_err().to_string().contains("auth0|alice"), "two users, one sub");
+    /// ```
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |m: String| Err(ConfigError::Invalid(m));
+        if self.signing_alg == Algorithm::HS256 {
+            return invalid(
+                "signing_alg = \"HS256\" is per API or client; the tenant needs RS256, PS256 or ES256"
+                    .into(),
+            );
+        }
+        for api in &self.apis {
+            if api.signing_alg == Some(Algorithm::HS256) && api.signing_secret.is_none() {
+                return invalid(format!(
+                    "API {} signs with HS256 but has no signing_secret",
+                    api.identifier
+                ));
+            }
+        }
+        for client in &self.clients {
+            if client.id_token_signing_alg == Some(Algorithm::HS256)
+                && client.client_secret.is_none()
+            {
+                return invalid(format!(
+                    "client {} signs ID tokens with HS256 but has no client_secret",
+                    client.client_id
+                ));
+            }
+            for grant in &client.grants {
+                if !self.apis.iter().any(|a| a.identifier == grant.audience) {
+                    return invalid(format!(
+                        "client {} has a grant for unknown API {}",
+                        client.client_id, grant.audience
+                    ));
+                }
+            }
+        }
+        let mut subs: Vec<String> = self.users.iter().map(User::sub).collect();
+        subs.sort();
+        if let Some(w) = subs.windows(2).find(|w| w[0] == w[1]) {
+            return invalid(format!("two users share the user_id {}", w[0]));
+        }
+        Ok(())
+    }
+}
