@@ -128,20 +128,10 @@ pub(crate) fn normalise_issuer(issuer: &str) -> Result<String, String> {
     Ok(s)
 }
 
-/// One mock identity provider.
-///
-/// ```
-/// # #[tokio::main] async fn main() {
-/// // Not exported: reached through `MockIdp` (or a `Server`), whose HTTP endpoints and Rust
-/// // methods share this one engine.
-/// let idp = mock_idp::MockIdp::builder().deterministic().start().await;
-/// idp.clock().advance_secs(60);
-/// let clock: serde_json::Value = reqwest::get(idp.url("/_mock/clock")).await.unwrap().json().await.unwrap();
-/// assert_eq!(clock["now"], idp.clock().now());
-/// # }
-/// ```
+/// The engine: one mock identity provider, shared (as [`SharedIdp`]) by every handler and by
+/// the Rust test API, so that HTTP and Rust see the same state.
 #[derive(Debug)]
-pub struct Idp {
+pub(crate) struct Idp {
     pub(crate) issuer: String,
     pub(crate) control_api: bool,
     initial_tenant: TenantConfig,

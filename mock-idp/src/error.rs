@@ -6,32 +6,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 /// An error from a JSON endpoint of the mock (token, userinfo, revoke, control API).
-///
-/// ```
-/// # #[tokio::main] async fn main() {
-/// use mock_idp::{MockIdp, OAuthError};
-/// // The token endpoint answers wrong credentials the way Auth0 does...
-/// let idp = MockIdp::start().await;
-/// let response = reqwest::Client::new()
-///     .post(idp.url("/oauth/token"))
-///     .form(&[
-///         ("grant_type", "password"),
-///         ("client_id", "sample-spa"),
-///         ("username", "alice@example.com"),
-///         ("password", "wrong"),
-///     ])
-///     .send().await.unwrap();
-///
-/// // ...which is what `OAuthError::InvalidGrant` describes.
-/// let expected = OAuthError::InvalidGrant("Wrong email or password.".into());
-/// assert_eq!(response.status().as_u16(), expected.status().as_u16());
-/// let body: serde_json::Value = response.json().await.unwrap();
-/// assert_eq!(body["error"], expected.code());
-/// assert_eq!(body["error_description"], expected.description());
-/// # }
-/// ```
 #[derive(Debug, thiserror::Error)]
-pub enum OAuthError {
+pub(crate) enum OAuthError {
     /// 400: a parameter is missing, repeated or malformed.
     #[error("invalid_request: {0}")]
     InvalidRequest(String),
@@ -72,15 +48,7 @@ pub enum OAuthError {
 
 impl OAuthError {
     /// The HTTP status Auth0 answers with.
-    ///
-    /// ```
-    /// use mock_idp::OAuthError;
-    /// assert_eq!(OAuthError::InvalidRequest("x".into()).status().as_u16(), 400);
-    /// assert_eq!(OAuthError::InvalidClient("x".into()).status().as_u16(), 401);
-    /// assert_eq!(OAuthError::InvalidGrant("x".into()).status().as_u16(), 403, "Auth0's status, not RFC 6749's 400");
-    /// assert_eq!(OAuthError::PayloadTooLarge.status().as_u16(), 413);
-    /// ```
-    pub fn status(&self) -> StatusCode {
+    pub(crate) fn status(&self) -> StatusCode {
         match self {
             Self::InvalidRequest(_) | Self::UnsupportedGrantType(_) | Self::InvalidScope(_) => {
                 StatusCode::BAD_REQUEST
@@ -98,14 +66,7 @@ impl OAuthError {
     }
 
     /// The `error` code.
-    ///
-    /// ```
-    /// use mock_idp::OAuthError;
-    /// assert_eq!(OAuthError::AccessDenied("x".into()).code(), "access_denied");
-    /// assert_eq!(OAuthError::Internal("x".into()).code(), "server_error");
-    /// assert_eq!(OAuthError::PayloadTooLarge.code(), "invalid_request");
-    /// ```
-    pub fn code(&self) -> &'static str {
+    pub(crate) fn code(&self) -> &'static str {
         match self {
             Self::InvalidRequest(_) | Self::PayloadTooLarge => "invalid_request",
             Self::InvalidClient(_) => "invalid_client",
@@ -122,13 +83,7 @@ impl OAuthError {
     }
 
     /// The `error_description`.
-    ///
-    /// ```
-    /// use mock_idp::OAuthError;
-    /// assert_eq!(OAuthError::InvalidScope("Scope 'x' is not defined".into()).description(), "Scope 'x' is not defined");
-    /// assert_eq!(OAuthError::PayloadTooLarge.description(), "Request body too large");
-    /// ```
-    pub fn description(&self) -> String {
+    pub(crate) fn description(&self) -> String {
         match self {
             Self::PayloadTooLarge => "Request body too large".into(),
             Self::InvalidRequest(d)
@@ -176,5 +131,36 @@ impl IntoResponse for OAuthError {
             _ => {}
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_carry_auth0s_status_code_and_description() {
+        assert_eq!(
+            OAuthError::InvalidRequest("x".into()).status().as_u16(),
+            400
+        );
+        assert_eq!(OAuthError::InvalidClient("x".into()).status().as_u16(), 401);
+        assert_eq!(
+            OAuthError::InvalidGrant("x".into()).status().as_u16(),
+            403,
+            "Auth0's status, not RFC 6749's 400"
+        );
+        assert_eq!(OAuthError::PayloadTooLarge.status().as_u16(), 413);
+        assert_eq!(OAuthError::AccessDenied("x".into()).code(), "access_denied");
+        assert_eq!(OAuthError::Internal("x".into()).code(), "server_error");
+        assert_eq!(OAuthError::PayloadTooLarge.code(), "invalid_request");
+        assert_eq!(
+            OAuthError::InvalidScope("Scope 'x' is not defined".into()).description(),
+            "Scope 'x' is not defined"
+        );
+        assert_eq!(
+            OAuthError::PayloadTooLarge.description(),
+            "Request body too large"
+        );
     }
 }

@@ -123,12 +123,10 @@ mod store;
 mod tenant;
 
 pub use clock::{Clock, DETERMINISTIC_EPOCH};
-pub use control::faults::Fault;
 pub use control::journal::{Endpoint, RecordedRequest};
 pub use engine::{IdpConfig, StartError};
-pub use error::OAuthError;
 pub use http::paths;
-pub use issuance::builder::{Signing, TokenBuilder, TokenKind};
+pub use issuance::builder::TokenBuilder;
 pub use issuance::keys::{Algorithm, KeyError};
 pub use mock::{FaultBuilder, MockIdp, MockIdpBuilder};
 pub use server::Server;
@@ -137,4 +135,3 @@ pub use tenant::{
     Api, AppType, Client, ClientGrant, ConfigError, DEFAULT_CONNECTION, Role, ServerConfig,
     TenantConfig, TokenLifetimes, User,
 };
-pub mod cli;

@@ -11,45 +11,26 @@ use crate::control::journal::Endpoint;
 use crate::store::lock;
 
 /// One installed fault.
-///
-/// ```
-/// # #[tokio::main] async fn main() {
-/// use mock_idp::{Endpoint, Fault, MockIdp};
-/// // Arrange: the same fault through the control API, as a test in another language would.
-/// let idp = MockIdp::start().await;
-/// let fault = Fault { endpoint: Endpoint::Token, status: Some(503), body: None, content_type: None, delay_ms: None, times: Some(1) };
-/// let http = reqwest::Client::new();
-/// let installed = http.post(idp.url("/_mock/faults")).json(&fault).send().await.unwrap();
-/// assert!(installed.status().is_success());
-///
-/// // Act
-/// let token = |http: &reqwest::Client| http.post(idp.url("/oauth/token")).send();
-///
-/// // Assert: once, then the endpoint works again (here: 400 for an empty request).
-/// assert_eq!(token(&http).await.unwrap().status(), 503);
-/// assert_eq!(token(&http).await.unwrap().status(), 400);
-/// # }
-/// ```
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
-pub struct Fault {
+pub(crate) struct Fault {
     /// The endpoint it applies to.
-    pub endpoint: Endpoint,
+    pub(crate) endpoint: Endpoint,
     /// Answer with this status instead of handling the request. `None` only delays.
     #[serde(default)]
-    pub status: Option<u16>,
+    pub(crate) status: Option<u16>,
     /// The body to answer with (default: an OAuth-style JSON error).
     #[serde(default)]
-    pub body: Option<String>,
+    pub(crate) body: Option<String>,
     /// The content type of `body` (default `application/json`).
     #[serde(default)]
-    pub content_type: Option<String>,
+    pub(crate) content_type: Option<String>,
     /// Wait this long before answering.
     #[serde(default)]
-    pub delay_ms: Option<u64>,
+    pub(crate) delay_ms: Option<u64>,
     /// How many requests it applies to; `None` is until cleared.
     #[serde(default)]
-    pub times: Option<u32>,
+    pub(crate) times: Option<u32>,
 }
 
 #[derive(Debug, Default)]

@@ -12,31 +12,10 @@ use crate::issuance::jws::{self, Claims, Signer};
 use crate::issuance::keys::{Algorithm, foreign_key};
 use crate::tenant::AppType;
 
-/// Which kind of token to mint.
-///
-/// ```
-/// # #[tokio::main] async fn main() {
-/// use mock_idp::{MockIdp, TokenKind};
-/// assert_eq!(TokenKind::default(), TokenKind::Access);
-///
-/// // The control API takes the kind in snake case: `{"kind": "id"}`.
-/// let idp = MockIdp::start().await;
-/// let minted: serde_json::Value = reqwest::Client::new()
-///     .post(idp.url("/_mock/tokens"))
-///     .json(&serde_json::json!({ "kind": "id" }))
-///     .send().await.unwrap()
-///     .json().await.unwrap();
-/// let token = minted["token"].as_str().unwrap();
-/// # use base64::Engine;
-/// let claims: serde_json::Value = serde_json::from_slice(
-///     &base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token.split('.').nth(1).unwrap()).unwrap(),
-/// ).unwrap();
-/// assert_eq!(claims["aud"], "sample-spa", "an ID token is for the client");
-/// # }
-/// ```
+/// Which kind of token to mint: the control API's `kind` (`"access"`, `"id"`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
-pub enum TokenKind {
+pub(crate) enum TokenKind {
     /// An access token for an API (the default).
     #[default]
     Access,
@@ -44,26 +23,11 @@ pub enum TokenKind {
     Id,
 }
 
-/// How the minted token is signed.
-///
-/// ```
-/// # #[tokio::main] async fn main() {
-/// use mock_idp::{MockIdp, Signing};
-/// assert_eq!(Signing::default(), Signing::Active);
-///
-/// // The control API takes the signing in snake case: `{"signing": "none"}`.
-/// let idp = MockIdp::start().await;
-/// let minted: serde_json::Value = reqwest::Client::new()
-///     .post(idp.url("/_mock/tokens"))
-///     .json(&serde_json::json!({ "signing": "none" }))
-///     .send().await.unwrap()
-///     .json().await.unwrap();
-/// assert!(minted["token"].as_str().unwrap().ends_with('.'), "no signature");
-/// # }
-/// ```
+/// How the minted token is signed: the control API's `signing` (`"active"`, `"foreign_key"`,
+/// `"none"`, `"hs256_public_key"`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
-pub enum Signing {
+pub(crate) enum Signing {
     /// The active published key (a valid signature).
     #[default]
     Active,

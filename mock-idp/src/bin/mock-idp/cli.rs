@@ -1,41 +1,14 @@
 //! The binary's command line. Flags override environment variables (`MOCK_IDP_*`), which
 //! override the config file, which overrides the embedded default tenant.
-//!
-//! ```
-//! use clap::Parser;
-//! use mock_idp::cli::Cli;
-//! // A flag beats the tenant file's `[server]` port.
-//! let dir = tempfile::tempdir().unwrap();
-//! let file = dir.path().join("tenant.toml");
-//! std::fs::write(&file, "[server]\nport = 4100\n").unwrap();
-//! let from_file = Cli::parse_from(["mock-idp", "--config", file.to_str().unwrap()]);
-//! let from_flag = Cli::parse_from(["mock-idp", "--config", file.to_str().unwrap(), "--port", "4200"]);
-//! assert_eq!(from_file.resolve().unwrap().0, "127.0.0.1:4100");
-//! assert_eq!(from_flag.resolve().unwrap().0, "127.0.0.1:4200");
-//! ```
 
 use std::path::PathBuf;
 
 use clap::Parser;
 
-use crate::engine::{IdpConfig, StartError};
-use crate::issuance::keys::Algorithm;
-use crate::tenant::TenantConfig;
+use mock_idp::{Algorithm, IdpConfig, StartError, TenantConfig};
 
 /// A local, Auth0-compatible mock identity provider. For tests and development only: its
 /// default signing key is public.
-///
-/// ```
-/// # #[tokio::main] async fn main() {
-/// use clap::Parser;
-/// use mock_idp::{Server, cli::Cli};
-/// // What `main` does, on a free port instead of 4000.
-/// let cli = Cli::parse_from(["mock-idp", "--port", "0", "--deterministic"]);
-/// let (addr, config) = cli.resolve().unwrap();
-/// let server = Server::bind(&addr, config).await.unwrap();
-/// assert_eq!(server.issuer(), format!("http://localhost:{}/", server.local_addr().port()));
-/// # }
-/// ```
 #[derive(Debug, Parser)]
 #[command(name = "mock-idp", version, about, long_about = None)]
 pub struct Cli {
@@ -66,33 +39,10 @@ pub struct Cli {
 }
 
 /// The default port: the one the sample SPA and API expect.
-///
-/// ```
-/// use clap::Parser;
-/// use mock_idp::cli::{Cli, DEFAULT_PORT};
-/// let (addr, _) = Cli::parse_from(["mock-idp"]).resolve().unwrap();
-/// assert_eq!(addr, format!("127.0.0.1:{DEFAULT_PORT}"));
-/// ```
 pub const DEFAULT_PORT: u16 = 4000;
 
 impl Cli {
     /// The bind address and engine configuration the flags describe.
-    ///
-    /// ```
-    /// use clap::Parser;
-    /// use mock_idp::cli::Cli;
-    /// // Arrange: a container named `mock-idp`, reachable under that name.
-    /// let cli = Cli::parse_from(["mock-idp", "--host", "mock-idp", "--port", "4100", "--no-control-api"]);
-    ///
-    /// // Act
-    /// let (addr, config) = cli.resolve().unwrap();
-    ///
-    /// // Assert
-    /// assert_eq!(addr, "mock-idp:4100");
-    /// assert_eq!(config.issuer.as_deref(), Some("http://mock-idp:{port}/"));
-    /// assert!(!config.control_api);
-    /// assert_eq!(Cli::parse_from(["mock-idp", "--host", "::1"]).resolve().unwrap().0, "[::1]:4000");
-    /// ```
     pub fn resolve(&self) -> Result<(String, IdpConfig), StartError> {
         let tenant = match &self.config {
             Some(path) => TenantConfig::from_file(path)?,
@@ -135,5 +85,64 @@ impl Cli {
             host
         };
         Ok((format!("{host}:{port}"), config))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[test]
+    fn a_flag_beats_the_tenant_files_server_port() {
+        // A flag beats the tenant file's `[server]` port.
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("tenant.toml");
+        std::fs::write(&file, "[server]\nport = 4100\n").unwrap();
+        let from_file = Cli::parse_from(["mock-idp", "--config", file.to_str().unwrap()]);
+        let from_flag = Cli::parse_from([
+            "mock-idp",
+            "--config",
+            file.to_str().unwrap(),
+            "--port",
+            "4200",
+        ]);
+        assert_eq!(from_file.resolve().unwrap().0, "127.0.0.1:4100");
+        assert_eq!(from_flag.resolve().unwrap().0, "127.0.0.1:4200");
+    }
+
+    #[test]
+    fn the_default_is_loopback_on_port_4000() {
+        let (addr, _) = Cli::parse_from(["mock-idp"]).resolve().unwrap();
+        assert_eq!(addr, format!("127.0.0.1:{DEFAULT_PORT}"));
+    }
+
+    #[test]
+    fn a_named_host_becomes_the_issuers_host() {
+        // Arrange: a container named `mock-idp`, reachable under that name.
+        let cli = Cli::parse_from([
+            "mock-idp",
+            "--host",
+            "mock-idp",
+            "--port",
+            "4100",
+            "--no-control-api",
+        ]);
+
+        // Act
+        let (addr, config) = cli.resolve().unwrap();
+
+        // Assert
+        assert_eq!(addr, "mock-idp:4100");
+        assert_eq!(config.issuer.as_deref(), Some("http://mock-idp:{port}/"));
+        assert!(!config.control_api);
+        assert_eq!(
+            Cli::parse_from(["mock-idp", "--host", "::1"])
+                .resolve()
+                .unwrap()
+                .0,
+            "[::1]:4000"
+        );
     }
 }

@@ -1,7 +1,9 @@
 //! `mock-idp`: serve the mock until Ctrl-C or SIGTERM.
 
+mod cli;
+
 use clap::Parser;
-use mock_idp::cli::Cli;
+use cli::Cli;
 use mock_idp::{Server, TenantConfig};
 use tracing_subscriber::EnvFilter;
 

@@ -1,0 +1,239 @@
+//! `GET`/`POST /authorize`: the first leg of the browser flow (the code is redeemed by
+//! [`crate::grants`]).
+//!
+//! The order of checks is the security boundary. Until `client_id` and `redirect_uri` are
+//! known good, errors are an HTML page and never a redirect (RFC 6749 4.1.2.1: anything else is
+//! an open redirector). After that, every outcome goes back to the client in the response mode
+//! it asked for, and a `web_message` request always gets a message: silence would leave the
+//! SDK's hidden iframe waiting 60 seconds.
+//!
+//! A request that needs the user becomes a login transaction ([`crate::store::transactions`]); the
+//! login and consent pages finish it through `GET /authorize/resume`, so a login POST is answered
+//! with 303 whatever the response mode (RFC 9700 4.12).
+
+mod reply;
+mod request;
+
+use std::collections::BTreeMap;
+
+use axum::body::Bytes;
+use axum::extract::{Query, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::engine::{Idp, SharedIdp};
+use crate::http::html::PageError;
+use crate::http::session_cookie;
+use crate::issuance::scopes::user_scopes;
+use crate::store::codes::CodeGrant;
+use crate::store::sessions::SessionInfo;
+use crate::store::transactions::AuthorizationRequest;
+pub(crate) use reply::{AuthorizeError, deliver};
+use request::{RawParams, validate};
+
+/// Where the login page's transaction is finished after login or consent.
+pub(crate) const RESUME: &str = "/authorize/resume";
+
+pub(crate) async fn authorize_get(
+    State(idp): State<SharedIdp>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let params = RawParams::parse(query.unwrap_or_default().as_bytes());
+    authorize(&idp, &headers, &params).unwrap_or_else(IntoResponse::into_response)
+}
+
+/// OIDC Core 3.1.2.1: the same request as a form POST.
+pub(crate) async fn authorize_post(
+    State(idp): State<SharedIdp>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let params = RawParams::parse(&body);
+    authorize(&idp, &headers, &params).unwrap_or_else(IntoResponse::into_response)
+}
+
+fn authorize(
+    idp: &Idp,
+    headers: &HeaderMap,
+    params: &RawParams,
+) -> Result<Response, AuthorizeError> {
+    let pending = validate(idp, params)?;
+    proceed(idp, headers, pending)
+}
+
+/// With a validated request: use the session, or ask for a login.
+fn proceed(
+    idp: &Idp,
+    headers: &HeaderMap,
+    pending: AuthorizationRequest,
+) -> Result<Response, AuthorizeError> {
+    let tenant = idp.tenant();
+    let now = idp.clock.now();
+    let cookie = session_cookie::value(headers);
+    let current = cookie
+        .as_deref()
+        .and_then(|c| idp.sessions.get(c, now).map(|s| (c.to_owned(), s)));
+    let usable = current.clone().filter(|(_, s)| {
+        !pending.prompt.login
+            && pending.hint_sub.as_ref().is_none_or(|sub| *sub == s.sub)
+            && pending.max_age.is_none_or(|max| now - s.auth_time <= max)
+            && tenant.user_by_sub(&s.sub).is_some_and(|u| !u.blocked)
+    });
+    if let Some((cookie, info)) = usable {
+        return after_login(idp, pending, &cookie, &info, None, false);
+    }
+    if pending.prompt.none {
+        return Err(AuthorizeError::client(
+            &pending.reply,
+            "login_required",
+            "Login required",
+        ));
+    }
+    let chosen = idp
+        .sessions
+        .take_next_login()
+        .and_then(|email| tenant.user_by_login(&email).map(|u| u.sub()));
+    if let Some(sub) = chosen {
+        let (new_cookie, info) = idp.log_in(&sub, cookie.as_deref());
+        return after_login(
+            idp,
+            pending,
+            &new_cookie.clone(),
+            &info,
+            Some(new_cookie),
+            false,
+        );
+    }
+    let txn = idp.begin_transaction(pending, None);
+    Ok(found(&format!("/u/login?state={}", encode(&txn))))
+}
+
+/// With a session: consent if the client needs it, then the code.
+pub(crate) fn after_login(
+    idp: &Idp,
+    pending: AuthorizationRequest,
+    cookie: &str,
+    info: &SessionInfo,
+    new_cookie: Option<String>,
+    consent_given: bool,
+) -> Result<Response, AuthorizeError> {
+    let tenant = idp.tenant();
+    let client = tenant.client(&pending.client_id).ok_or_else(|| {
+        PageError::bad_request(
+            "invalid_request",
+            format!("Unknown client: {}", pending.client_id),
+        )
+    })?;
+    let user = tenant.user_by_sub(&info.sub).ok_or_else(|| {
+        AuthorizeError::client(&pending.reply, "login_required", "Login required")
+    })?;
+    let needs_consent = client.require_consent
+        && !consent_given
+        && (pending.prompt.consent || !idp.sessions.has_consented(&info.sub, &client.client_id));
+    let mut response = if needs_consent {
+        if pending.prompt.none {
+            return Err(AuthorizeError::client(
+                &pending.reply,
+                "consent_required",
+                "Consent required",
+            ));
+        }
+        let txn = idp.begin_transaction(pending, Some(cookie.to_owned()));
+        found(&format!("/u/consent?state={}", encode(&txn)))
+    } else {
+        let api = pending.audience.as_deref().and_then(|a| tenant.api(a));
+        let scope = user_scopes(&tenant, user, api, &pending.scope);
+        let code = idp.ids.next("code");
+        let ttl = i64::try_from(tenant.tokens.authorization_code).unwrap_or(600);
+        let grant = CodeGrant {
+            client_id: client.client_id.clone(),
+            redirect_uri: pending.reply.redirect_uri.clone(),
+            redirect_uri_given: pending.redirect_uri_given.clone(),
+            sub: info.sub.clone(),
+            audience: api.map(|a| a.identifier.clone()),
+            scope,
+            nonce: pending.nonce.clone(),
+            challenge: pending.challenge.clone(),
+            auth_time: info.auth_time,
+            sid: info.sid.clone(),
+            expires_at: idp.clock.now() + ttl,
+        };
+        idp.codes.insert(code.clone(), grant);
+        deliver(&pending.reply, vec![("code", code)])
+    };
+    if let Some(value) = new_cookie {
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, session_cookie::set(idp, &value));
+    }
+    Ok(response)
+}
+
+/// `GET /authorize/resume?state=<txn>`: after the login or consent page.
+pub(crate) async fn resume(
+    State(idp): State<SharedIdp>,
+    Query(query): Query<BTreeMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    resume_inner(&idp, &query, &headers).unwrap_or_else(IntoResponse::into_response)
+}
+
+fn resume_inner(
+    idp: &Idp,
+    query: &BTreeMap<String, String>,
+    headers: &HeaderMap,
+) -> Result<Response, AuthorizeError> {
+    let id = query.get("state").map(String::as_str).unwrap_or_default();
+    let txn = idp
+        .transactions
+        .get(id, idp.clock.now())
+        .ok_or_else(expired_transaction)?;
+    if txn.denied {
+        idp.transactions.finish(id);
+        return Err(AuthorizeError::client(
+            &txn.request.reply,
+            "access_denied",
+            "User did not authorize the request",
+        ));
+    }
+    let Some(bound) = txn.session.as_deref() else {
+        return Ok(found(&format!("/u/login?state={}", encode(id))));
+    };
+    let cookie = session_cookie::value(headers);
+    let info = cookie
+        .as_deref()
+        .filter(|c| *c == bound)
+        .and_then(|c| idp.sessions.get(c, idp.clock.now()))
+        .ok_or_else(|| {
+            PageError::bad_request(
+                "invalid_request",
+                "This login belongs to another browser session. Start again from the application.",
+            )
+        })?;
+    idp.transactions.finish(id);
+    after_login(idp, txn.request, bound, &info, None, txn.consent_given)
+}
+
+/// The claims of an ID token this mock signed (any of its published keys, its issuer). Expiry
+/// does not matter: hints are often old (OIDC Core 3.1.2.1, RP-Initiated Logout 2).
+pub(crate) fn expired_transaction() -> PageError {
+    PageError::bad_request(
+        "invalid_request",
+        "This login page has expired or was already used. Start again from the application.",
+    )
+}
+
+fn encode(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+/// A 302 to a path on the mock itself.
+fn found(location: &str) -> Response {
+    let mut response = Redirect::to(location).into_response();
+    *response.status_mut() = StatusCode::FOUND;
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}

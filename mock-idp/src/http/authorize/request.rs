@@ -1,0 +1,240 @@
+//! Reading and validating an authorization request, in the order that keeps errors from
+//! being redirected to an untrusted `redirect_uri`.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::reply::AuthorizeError;
+use crate::engine::Idp;
+use crate::http::html::PageError;
+use crate::issuance::scopes::split_scope;
+use crate::pkce::{self, Method};
+use crate::store::transactions::{AuthorizationRequest, Prompt, Reply, ResponseMode};
+use crate::tenant::{Client, origin_of};
+
+/// Parameters of an authorization request: form-urlencoded (so `+` is a space), each at most
+/// once. Repeated names are remembered rather than refused here, because which parameter was
+/// repeated decides whether the error may be redirected.
+pub(super) struct RawParams {
+    values: BTreeMap<String, String>,
+    repeated: Vec<String>,
+}
+
+impl RawParams {
+    pub(super) fn parse(bytes: &[u8]) -> Self {
+        let mut values = BTreeMap::new();
+        let mut repeated = Vec::new();
+        for (name, value) in url::form_urlencoded::parse(bytes) {
+            if values
+                .insert(name.to_string(), value.into_owned())
+                .is_some()
+                && !repeated.contains(&name.to_string())
+            {
+                repeated.push(name.into_owned());
+            }
+        }
+        Self { values, repeated }
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.values
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+
+    fn once(&self, name: &str) -> Result<Option<&str>, String> {
+        if self.repeated.iter().any(|r| r == name) {
+            return Err(format!("Parameter {name} is included more than once"));
+        }
+        Ok(self.get(name))
+    }
+}
+
+pub(super) fn validate(
+    idp: &Idp,
+    params: &RawParams,
+) -> Result<AuthorizationRequest, AuthorizeError> {
+    let tenant = idp.tenant();
+    let page = |d: String| PageError::bad_request("invalid_request", d);
+    let client_id = params
+        .once("client_id")
+        .map_err(page)?
+        .ok_or_else(|| page("Missing required parameter: client_id".into()))?;
+    let client = tenant
+        .client(client_id)
+        .ok_or_else(|| page(format!("Unknown client: {client_id}")))?;
+    let redirect_uri_given = params.once("redirect_uri").map_err(page)?;
+    let redirect_uri = match redirect_uri_given {
+        Some(uri) if tenant.url_allowed(&client.callbacks, uri) && origin_of(uri).is_some() => {
+            uri.to_owned()
+        }
+        Some(uri) => {
+            return Err(page(format!(
+                "The redirect_uri is not in the Allowed Callback URLs of client {client_id}: {uri}"
+            ))
+            .into());
+        }
+        // spa-js sends none when the app configured none; Auth0 then uses the callback URL.
+        None => client.callbacks.first().cloned().ok_or_else(|| {
+            page(format!(
+                "Missing required parameter: redirect_uri (client {client_id} has no callback URL)"
+            ))
+        })?,
+    };
+
+    // From here on the client is trusted to receive errors.
+    let mode = ResponseMode::parse(params.get("response_mode"));
+    let reply = Reply {
+        redirect_uri,
+        mode: mode.unwrap_or(ResponseMode::Query),
+        state: params.once("state").ok().flatten().map(str::to_owned),
+    };
+    let invalid = |d: String| AuthorizeError::client(&reply, "invalid_request", d);
+    if let Some(name) = params.repeated.first() {
+        return Err(invalid(format!(
+            "Parameter {name} is included more than once"
+        )));
+    }
+    if mode.is_none() {
+        return Err(invalid(
+            "Unsupported response_mode: use query, fragment, form_post or web_message".into(),
+        ));
+    }
+    match params.get("response_type") {
+        None => return Err(invalid("Missing required parameter: response_type".into())),
+        Some("code") => {}
+        Some(other) => {
+            return Err(AuthorizeError::client(
+                &reply,
+                "unsupported_response_type",
+                format!("Unsupported response type: {other}"),
+            ));
+        }
+    }
+    if params.get("request").is_some() {
+        return Err(AuthorizeError::client(
+            &reply,
+            "request_not_supported",
+            "Request objects are not supported",
+        ));
+    }
+    if params.get("request_uri").is_some() {
+        return Err(AuthorizeError::client(
+            &reply,
+            "request_uri_not_supported",
+            "request_uri is not supported",
+        ));
+    }
+    let prompt = parse_prompt(params.get("prompt")).map_err(invalid)?;
+    let max_age = match params.get("max_age") {
+        None => None,
+        Some(v) => Some(
+            v.parse::<u32>()
+                .map(i64::from)
+                .map_err(|_| invalid("max_age must be a non-negative integer".into()))?,
+        ),
+    };
+    let challenge = pkce_challenge(client, params).map_err(invalid)?;
+    let hint_sub = match params.get("id_token_hint") {
+        None => None,
+        Some(hint) => Some(
+            idp.verify_own(hint)
+                .ok()
+                .and_then(|c| c.get("sub").and_then(Value::as_str).map(str::to_owned))
+                .ok_or_else(|| invalid("Invalid id_token_hint".into()))?,
+        ),
+    };
+    let audience = params
+        .get("audience")
+        .or(tenant.default_audience.as_deref());
+    if let Some(aud) = audience
+        && tenant.api(aud).is_none()
+    {
+        return Err(AuthorizeError::client(
+            &reply,
+            "access_denied",
+            format!("Service not found: {aud}"),
+        ));
+    }
+    Ok(AuthorizationRequest {
+        client_id: client.client_id.clone(),
+        redirect_uri_given: redirect_uri_given.map(str::to_owned),
+        scope: split_scope(params.get("scope")),
+        audience: audience.map(str::to_owned),
+        nonce: params.get("nonce").map(str::to_owned),
+        challenge,
+        prompt,
+        max_age,
+        login_hint: params.get("login_hint").map(str::to_owned),
+        screen_hint: params.get("screen_hint").map(str::to_owned),
+        hint_sub,
+        reply,
+    })
+}
+
+fn parse_prompt(prompt: Option<&str>) -> Result<Prompt, String> {
+    let mut out = Prompt::default();
+    let values: Vec<&str> = prompt
+        .unwrap_or_default()
+        .split_ascii_whitespace()
+        .collect();
+    for value in &values {
+        match *value {
+            "none" => out.none = true,
+            "login" => out.login = true,
+            "consent" => out.consent = true,
+            "select_account" => {}
+            other => return Err(format!("Unsupported prompt value: {other}")),
+        }
+    }
+    if out.none && values.len() > 1 {
+        return Err("prompt=none cannot be combined with other prompt values".into());
+    }
+    Ok(out)
+}
+
+/// PKCE at `/authorize`: S256 always, `plain` only for clients that allow it, and mandatory
+/// for public clients (they have no secret to bind the code to).
+fn pkce_challenge(client: &Client, params: &RawParams) -> Result<Option<(Method, String)>, String> {
+    let Some(challenge) = params.get("code_challenge") else {
+        if params.get("code_challenge_method").is_some() {
+            return Err("code_challenge_method given without code_challenge".into());
+        }
+        if !client.is_confidential() {
+            return Err(
+                "Parameter 'code_challenge' is required: public clients must use PKCE".into(),
+            );
+        }
+        return Ok(None);
+    };
+    let method = Method::parse(params.get("code_challenge_method")).ok_or_else(|| {
+        "Unsupported code_challenge_method: use S256 (transform algorithm not supported)".to_owned()
+    })?;
+    if method == Method::Plain && !client.allow_plain_pkce {
+        return Err(
+            "code_challenge_method plain is not allowed for this client: use S256 (transform algorithm not supported)"
+                .into(),
+        );
+    }
+    if !pkce::is_valid_challenge(method, challenge) {
+        return Err(match method {
+            Method::S256 => "code_challenge must be 43 base64url characters (BASE64URL(SHA256(code_verifier)), no padding)".into(),
+            Method::Plain => "code_challenge must be 43 to 128 characters of [A-Za-z0-9-._~]".into(),
+        });
+    }
+    Ok(Some((method, challenge.to_owned())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prompt_none_cannot_be_combined() {
+        assert!(parse_prompt(Some("none login")).is_err());
+        assert!(parse_prompt(Some("login consent")).is_ok());
+        assert!(parse_prompt(Some("bogus")).is_err());
+    }
+}
