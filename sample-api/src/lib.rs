@@ -74,7 +74,8 @@
 //! ## Testing with mock-idp
 //!
 //! `tests/api/helpers.rs` starts a `MockIdp` on an ephemeral port, points the API at
-//! `idp.issuer()`, binds the API to port 0 and hands the test typed request helpers:
+//! `idp.issuer()`, runs the API on port 0 with [`startup::Application::spawn`] (as the
+//! workspace's cross-component tests do) and hands the test typed request helpers:
 //!
 //! ```ignore
 //! let app = spawn_app().await;

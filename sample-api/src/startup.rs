@@ -1,5 +1,6 @@
-//! Building and running the API: `Application` (a bound listener plus a router) and
-//! [`app`], the router alone, for tests that `oneshot` requests without a socket.
+//! Building and running the API: `Application` (a bound listener plus a router), which
+//! [`Application::spawn`] runs in the background for tests, and [`app`], the router alone,
+//! for tests that `oneshot` requests without a socket.
 
 use std::{future::Future, io, net::SocketAddr, sync::Arc};
 
@@ -175,6 +176,74 @@ impl Application {
         axum::serve(self.listener, app(self.state))
             .with_graceful_shutdown(shutdown)
             .await
+    }
+
+    /// Serves on a new task of the current tokio runtime until the returned handle is
+    /// dropped: how tests run the API in their own process (with `port: 0` for an ephemeral
+    /// port).
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use sample_api::{configuration::Settings, startup::Application};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Arrange: nothing listens on the discard port, and an unreachable IdP is not fatal
+    /// let settings = Settings {
+    ///     port: 0,
+    ///     issuer_base_url: "http://127.0.0.1:9/".into(),
+    ///     ..Settings::default()
+    /// };
+    /// let api = Application::build(settings).await.unwrap().spawn();
+    ///
+    /// // Act
+    /// let url = format!("http://{}/api/public", api.address());
+    /// let response = reqwest::get(url).await.unwrap();
+    ///
+    /// // Assert
+    /// assert_eq!(response.status(), 200);
+    /// # }
+    /// ```
+    pub fn spawn(self) -> RunningApplication {
+        let address = self.address;
+        let state = self.state.clone();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        // Dropping `stop` wakes `stopped` with an error: either way, a graceful stop.
+        tokio::spawn(self.run_until(async {
+            let _ = stopped.await;
+        }));
+        RunningApplication {
+            address,
+            state,
+            _stop: stop,
+        }
+    }
+}
+
+/// An [`Application`] serving on a background task ([`Application::spawn`]); dropping it
+/// stops the server gracefully.
+#[derive(Debug)]
+#[must_use = "dropping the handle stops the server"]
+pub struct RunningApplication {
+    address: SocketAddr,
+    state: AppState,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl RunningApplication {
+    /// The bound address.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The shared state (tests read the JWKS cache's counters through it).
+    pub fn state(&self) -> &AppState {
+        &self.state
     }
 }
 

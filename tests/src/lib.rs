@@ -8,7 +8,7 @@ use std::time::Duration;
 use mock_idp::MockIdp;
 use sample_api::auth::ManualClock;
 use sample_api::configuration::Settings;
-use sample_api::startup::Application;
+use sample_api::startup::{Application, RunningApplication};
 use serde_json::Value;
 
 /// The API identifier of the default tenant.
@@ -23,7 +23,7 @@ pub struct Stack {
     pub api_clock: ManualClock,
     api_url: String,
     client: reqwest::Client,
-    _api_shutdown: tokio::sync::oneshot::Sender<()>,
+    _api: RunningApplication,
 }
 
 /// What the API answered.
@@ -52,23 +52,19 @@ impl Stack {
             ..Settings::default()
         };
         let api_clock = ManualClock::new();
-        let application = Application::build_with_clock(settings, Arc::new(api_clock.clone()))
+        let api = Application::build_with_clock(settings, Arc::new(api_clock.clone()))
             .await
-            .expect("sample-api failed to start against the mock");
-        let api_url = format!("http://{}", application.address());
-        let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(application.run_until(async {
-            let _ = stopped.await;
-        }));
+            .expect("sample-api failed to start against the mock")
+            .spawn();
         Self {
             idp: Some(idp),
             api_clock,
-            api_url,
+            api_url: format!("http://{}", api.address()),
             client: reqwest::Client::builder()
                 .timeout(Duration::from_secs(10))
                 .build()
                 .expect("a reqwest client"),
-            _api_shutdown: shutdown,
+            _api: api,
         }
     }
 

@@ -25,11 +25,11 @@ async fn a_jwks_answering_html_gives_503_with_retry_after_not_401() {
         jwks_uri: Some(format!("{}/jwks.json", broken.uri())),
         ..Default::default()
     };
-    let application = sample_api::startup::Application::build(settings)
+    let api = sample_api::startup::Application::build(settings)
         .await
-        .unwrap();
-    let url = format!("http://{}/api/external", application.address());
-    tokio::spawn(application.run_until(std::future::pending()));
+        .unwrap()
+        .spawn();
+    let url = format!("http://{}/api/external", api.address());
     let token = idp.token().sign();
 
     // Act

@@ -1,27 +1,51 @@
+//! What the tests in this binary share: the token endpoint and JWT decoding for the API
+//! tests, and a scripted browser for the code flow (a cookie jar, no automatic redirects,
+//! PKCE, and the few steps a person takes on the login page).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use mock_idp::MockIdp;
+use reqwest::header::HeaderMap;
+use reqwest::{Response, StatusCode, redirect::Policy};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 pub const API: &str = "https://sample-api";
+pub const SPA: &str = "sample-spa";
+pub const APP: &str = "http://localhost:3000";
+/// What auth0-spa-js sends as `state`: standard base64, so `+`, `/` and `=` occur.
+pub const TRICKY_STATE: &str = "YWJj+ZGVm/Z2hp==";
 
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
+        .redirect(Policy::none())
         .build()
         .unwrap()
 }
 
-/// A form POST to `/oauth/token`; returns the status and JSON body.
-pub async fn token_form(idp: &MockIdp, form: &[(&str, &str)]) -> (u16, Value) {
-    let response = client()
+/// A form POST to `/oauth/token` from `http`; returns the status and JSON body.
+async fn post_token(
+    http: &reqwest::Client,
+    idp: &MockIdp,
+    form: &[(&str, &str)],
+) -> (StatusCode, Value) {
+    let response = http
         .post(idp.url("/oauth/token"))
         .form(form)
         .send()
         .await
         .unwrap();
-    let status = response.status().as_u16();
+    let status = response.status();
     (status, response.json().await.unwrap())
+}
+
+/// A form POST to `/oauth/token`; returns the status and JSON body.
+pub async fn token_form(idp: &MockIdp, form: &[(&str, &str)]) -> (u16, Value) {
+    let (status, body) = post_token(&client(), idp, form).await;
+    (status.as_u16(), body)
 }
 
 pub async fn client_credentials(idp: &MockIdp) -> Value {
@@ -68,4 +92,260 @@ pub fn claims(token: &str) -> Value {
 
 pub fn header(token: &str) -> Value {
     segment(token, 0)
+}
+
+/// A PKCE pair: a verifier and its S256 challenge.
+pub struct Pkce {
+    pub verifier: String,
+    pub challenge: String,
+}
+
+impl Pkce {
+    pub fn new() -> Self {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let n = N.fetch_add(1, Ordering::Relaxed);
+        // 43 characters of the unreserved set, different every call.
+        let verifier = format!("{n:0>10}-verifier.with~unreserved_chars-x");
+        assert_eq!(verifier.len(), 43);
+        Self::from_verifier(verifier)
+    }
+
+    pub fn from_verifier(verifier: String) -> Self {
+        let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+        Self {
+            verifier,
+            challenge,
+        }
+    }
+}
+
+/// An authorization request, as the SPA SDK would build it.
+#[derive(Clone)]
+pub struct AuthRequest {
+    pub params: Vec<(String, String)>,
+}
+
+impl AuthRequest {
+    /// `client_id=sample-spa`, `redirect_uri=http://localhost:3000`, `response_type=code`,
+    /// `scope=openid profile email`, `audience=https://sample-api`, S256 PKCE, a state with
+    /// `+/=` and a nonce.
+    pub fn spa(pkce: &Pkce) -> Self {
+        Self {
+            params: vec![
+                ("client_id".into(), SPA.into()),
+                ("redirect_uri".into(), APP.into()),
+                ("response_type".into(), "code".into()),
+                ("scope".into(), "openid profile email".into()),
+                ("audience".into(), API.into()),
+                ("state".into(), TRICKY_STATE.into()),
+                ("nonce".into(), "bm9uY2U+/=".into()),
+                ("code_challenge".into(), pkce.challenge.clone()),
+                ("code_challenge_method".into(), "S256".into()),
+            ],
+        }
+    }
+
+    /// Sets (or adds) a parameter.
+    pub fn with(mut self, name: &str, value: &str) -> Self {
+        self.params.retain(|(n, _)| n != name);
+        self.params.push((name.into(), value.into()));
+        self
+    }
+
+    /// Removes a parameter.
+    pub fn without(mut self, name: &str) -> Self {
+        self.params.retain(|(n, _)| n != name);
+        self
+    }
+}
+
+/// One browser: its own cookie jar, following no redirects by itself.
+pub struct Browser<'a> {
+    pub idp: &'a MockIdp,
+    pub http: reqwest::Client,
+}
+
+/// The login page's hidden fields.
+pub struct LoginForm {
+    pub state: String,
+    pub csrf: String,
+    pub html: String,
+}
+
+impl<'a> Browser<'a> {
+    pub fn new(idp: &'a MockIdp) -> Self {
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .build()
+            .unwrap();
+        Self { idp, http }
+    }
+
+    /// A plain GET of a path (with its query, if any) on the mock.
+    pub async fn get(&self, path: &str) -> Response {
+        self.http.get(self.idp.url(path)).send().await.unwrap()
+    }
+
+    pub async fn authorize(&self, request: &AuthRequest) -> Response {
+        self.http
+            .get(self.idp.url("/authorize"))
+            .query(&request.params)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Follows a Location on the mock (relative) or elsewhere (absolute).
+    pub async fn follow(&self, response: &Response) -> Response {
+        let location = location(response);
+        let url = if location.starts_with('/') {
+            self.idp.url(&location)
+        } else {
+            location
+        };
+        self.http.get(url).send().await.unwrap()
+    }
+
+    /// Opens the login page the response redirected to.
+    pub async fn login_page(&self, response: &Response) -> (StatusCode, HeaderMap, LoginForm) {
+        assert_eq!(response.status(), StatusCode::FOUND);
+        let location = location(response);
+        assert!(location.starts_with("/u/login?"), "{location}");
+        let page = self.follow(response).await;
+        let headers = page.headers().clone();
+        let status = page.status();
+        let html = page.text().await.unwrap();
+        let form = LoginForm {
+            state: hidden(&html, "state"),
+            csrf: hidden(&html, "csrf"),
+            html: html.clone(),
+        };
+        (status, headers, form)
+    }
+
+    pub async fn submit_login(&self, form: &LoginForm, fields: &[(&str, &str)]) -> Response {
+        let mut body: Vec<(&str, &str)> = vec![("state", &form.state), ("csrf", &form.csrf)];
+        body.extend_from_slice(fields);
+        self.http
+            .post(self.idp.url("/u/login"))
+            .form(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Posts `decision` (`accept` or `deny`) on the consent page whose HTML is `page`, with
+    /// its hidden state and csrf.
+    pub async fn submit_consent(&self, page: &str, decision: &str) -> Response {
+        self.http
+            .post(self.idp.url("/u/consent"))
+            .form(&[
+                ("state", hidden(page, "state")),
+                ("csrf", hidden(page, "csrf")),
+                ("decision", decision.to_owned()),
+            ])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Authorize, log in through the form as `email` / `password`, and return the final
+    /// response (the redirect to the application).
+    pub async fn log_in(&self, request: &AuthRequest, email: &str) -> Response {
+        let response = self.authorize(request).await;
+        let (_, _, form) = self.login_page(&response).await;
+        let posted = self
+            .submit_login(&form, &[("username", email), ("password", "password")])
+            .await;
+        assert_eq!(posted.status(), StatusCode::SEE_OTHER);
+        self.follow(&posted).await
+    }
+
+    /// Logs in as `email` through the form with a fresh SPA request, to have a session; the
+    /// redirect back to the application is dropped.
+    pub async fn sign_in(&self, email: &str) {
+        self.log_in(&AuthRequest::spa(&Pkce::new()), email).await;
+    }
+
+    /// Redeems a code at the token endpoint as the SPA does.
+    pub async fn redeem(&self, code: &str, verifier: &str) -> (StatusCode, Value) {
+        self.token(&[
+            ("grant_type", "authorization_code"),
+            ("client_id", SPA),
+            ("code", code),
+            ("code_verifier", verifier),
+            ("redirect_uri", APP),
+        ])
+        .await
+    }
+
+    pub async fn token(&self, form: &[(&str, &str)]) -> (StatusCode, Value) {
+        post_token(&self.http, self.idp, form).await
+    }
+
+    /// GET /userinfo with `access_token` as the bearer token.
+    pub async fn userinfo(&self, access_token: &str) -> Response {
+        self.http
+            .get(self.idp.url("/userinfo"))
+            .bearer_auth(access_token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Logs in and redeems the code: the whole flow, returning the token response.
+    pub async fn tokens(&self, request: &AuthRequest, pkce: &Pkce, email: &str) -> Value {
+        let response = self.log_in(request, email).await;
+        let code = query_of(&location(&response))["code"].clone();
+        let (status, body) = self.redeem(&code, &pkce.verifier).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    }
+}
+
+pub fn location(response: &Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .unwrap_or_else(|| panic!("no Location in a {} response", response.status()))
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The query of a URL, decoded as a browser's URLSearchParams does.
+pub fn query_of(url: &str) -> HashMap<String, String> {
+    let url = url::Url::parse(url).unwrap();
+    url.query_pairs().into_owned().collect()
+}
+
+/// The fragment of a URL, decoded.
+pub fn fragment_of(url: &str) -> HashMap<String, String> {
+    let url = url::Url::parse(url).unwrap();
+    url::form_urlencoded::parse(url.fragment().unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// The value of `<input type="hidden" name="NAME" value="...">`.
+pub fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no hidden {name} in {html}"))
+        + marker.len();
+    let end = html[start..].find('"').unwrap() + start;
+    html[start..end].to_owned()
+}
+
+/// The message a `web_message` page posts, parsed out of its script.
+pub fn posted_message(html: &str) -> (Value, String) {
+    let start = html.find("var message=").unwrap() + "var message=".len();
+    let end = html[start..].find(";var target=").unwrap() + start;
+    let message: Value = serde_json::from_str(&html[start..end]).unwrap();
+    let t_start = end + ";var target=".len();
+    let t_end = html[t_start..].find(';').unwrap() + t_start;
+    let target: String = serde_json::from_str(&html[t_start..t_end]).unwrap();
+    (message, target)
 }

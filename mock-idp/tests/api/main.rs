@@ -1,8 +1,12 @@
-//! HTTP-level tests of mock-idp: one test binary, one module per endpoint or concern.
+//! Tests of mock-idp over HTTP, in process and as the `mock-idp` binary: one test binary,
+//! one module per endpoint or concern.
 
 mod helpers;
 
+mod browser_flows;
+mod cli;
 mod client_credentials;
+mod code_flow_snapshots;
 mod control;
 mod discovery_and_jwks;
 mod errors;

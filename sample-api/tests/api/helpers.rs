@@ -12,7 +12,7 @@ use mock_idp::{Endpoint, MockIdp};
 use sample_api::{
     auth::ManualClock,
     configuration::Settings,
-    startup::{AppState, Application},
+    startup::{Application, RunningApplication},
 };
 use serde_json::{Value, json};
 use wiremock::{
@@ -236,31 +236,24 @@ pub struct TestApi {
     pub client: reqwest::Client,
     /// The JWKS cache's clock: advance it to pass TTLs and cool-downs.
     pub clock: ManualClock,
-    pub state: AppState,
-    _shutdown: tokio::sync::oneshot::Sender<()>,
+    running: RunningApplication,
 }
 
 pub async fn spawn_api(settings: Settings) -> TestApi {
     LazyLock::force(&TRACING);
     let clock = ManualClock::new();
-    let application = Application::build_with_clock(settings, Arc::new(clock.clone()))
+    let running = Application::build_with_clock(settings, Arc::new(clock.clone()))
         .await
-        .expect("failed to build the API");
-    let address = format!("http://{}", application.address());
-    let state = application.state().clone();
-    let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(application.run_until(async {
-        let _ = stopped.await;
-    }));
+        .expect("failed to build the API")
+        .spawn();
     TestApi {
-        address,
+        address: format!("http://{}", running.address()),
         client: reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .build()
             .unwrap(),
         clock,
-        state,
-        _shutdown: shutdown,
+        running,
     }
 }
 
@@ -306,7 +299,7 @@ impl TestApi {
     }
 
     pub fn jwks_fetch_attempts(&self) -> u64 {
-        self.state.validator.jwks().fetch_attempts()
+        self.running.state().validator.jwks().fetch_attempts()
     }
 }
 

@@ -1,14 +1,16 @@
 //! The browser flows over HTTP: `/authorize` with PKCE, the login page, sessions, silent
 //! authentication, the code and refresh grants, logout. Each test is one rule.
 
-mod support;
-
 use std::time::Duration;
 
 use mock_idp::{Client, MockIdp};
 use reqwest::StatusCode;
 use serde_json::Value;
-use support::*;
+
+use crate::helpers::{
+    API, APP, AuthRequest, Browser, LoginForm, Pkce, SPA, TRICKY_STATE, claims, fragment_of,
+    location, posted_message, query_of,
+};
 
 fn set_cookies(response: &reqwest::Response) -> Vec<String> {
     response

@@ -2,10 +2,9 @@
 //! keys, frozen clock, sequential ids, pinned issuer), so any change to a claim shows up in
 //! review.
 
-mod support;
-
 use mock_idp::MockIdp;
-use support::*;
+
+use crate::helpers::{AuthRequest, Browser, Pkce, claims};
 
 async fn deterministic_idp() -> MockIdp {
     MockIdp::builder()
