@@ -168,7 +168,12 @@ pub(crate) fn demo(root: &Path) -> Result<(), String> {
     eprintln!("  Stop with Ctrl-C.");
     eprintln!();
 
-    let mut services = [web, api, idp];
+    run_until_stopped(vec![web, api, idp], &stop)
+}
+
+/// Supervises the running services until `stop` is set (Ctrl-C) or one of them exits, then
+/// stops them all.
+fn run_until_stopped(mut services: Vec<Service>, stop: &AtomicBool) -> Result<(), String> {
     while !stop.load(Ordering::SeqCst) {
         for service in &mut services {
             if let Ok(Some(status)) = service.child.try_wait() {
