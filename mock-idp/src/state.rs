@@ -199,6 +199,8 @@ pub struct Idp {
     pub(crate) faults: Faults,
     pub(crate) grants: Grants,
     pub(crate) sessions: crate::session::Sessions,
+    /// Not cleared by [`Idp::reset`]: expectations belong to the test, not to the mock.
+    pub(crate) expectations: crate::expectation::Expectations,
 }
 
 /// Why a mock could not start.
@@ -264,6 +266,7 @@ impl Idp {
             faults: Faults::default(),
             grants: Grants::default(),
             sessions: crate::session::Sessions::default(),
+            expectations: crate::expectation::Expectations::default(),
         })
     }
 
@@ -320,7 +323,7 @@ impl Idp {
     }
 
     /// Back to how the mock started: tenant, keys, clock, ids, journal, faults, grants,
-    /// sessions.
+    /// sessions. Not expectations, which belong to the test.
     pub(crate) fn reset(&self) {
         *self.tenant.write().unwrap_or_else(|e| e.into_inner()) =
             Arc::new(self.initial_tenant.clone());
