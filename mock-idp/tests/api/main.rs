@@ -6,6 +6,7 @@ mod client_credentials;
 mod control;
 mod discovery_and_jwks;
 mod errors;
+mod expectations;
 mod independent_verification;
 mod password;
 mod refresh;
