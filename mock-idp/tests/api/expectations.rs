@@ -133,6 +133,23 @@ async fn exceeding_at_most_panics_when_the_mock_drops() {
 }
 
 #[tokio::test]
+async fn verify_panics_at_once_for_an_unmet_expectation() {
+    // Arrange
+    let idp = MockIdp::start().await;
+    idp.expect(Endpoint::Jwks).named("the API fetches the JWKS");
+
+    // Act
+    let message = panic_message(|| idp.verify());
+
+    // Assert
+    assert_eq!(
+        message.lines().nth(1),
+        Some("- the API fetches the JWKS (Jwks): wanted at least 1, got 0")
+    );
+    get_jwks(&idp).await; // met now, so the drop passes
+}
+
+#[tokio::test]
 #[should_panic(expected = "- Jwks: wanted at most 1, got 2\n")]
 async fn verify_does_not_consume_expectations_so_the_drop_checks_them_again() {
     // Arrange
