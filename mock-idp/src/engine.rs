@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
 use crate::clock::{Clock, DETERMINISTIC_EPOCH};
+use crate::control::expectations::Expectations;
 use crate::control::faults::Faults;
 use crate::control::journal::Journal;
 use crate::ids::IdGenerator;
@@ -147,6 +148,8 @@ pub(crate) struct Idp {
     pub(crate) revoked: RevokedTokens,
     pub(crate) sessions: Sessions,
     pub(crate) transactions: Transactions,
+    /// Not cleared by [`Idp::reset`]: expectations belong to the test, not to the mock.
+    pub(crate) expectations: Expectations,
 }
 
 /// Why a mock could not start.
@@ -215,6 +218,7 @@ impl Idp {
             revoked: RevokedTokens::default(),
             sessions: Sessions::default(),
             transactions: Transactions::default(),
+            expectations: Expectations::default(),
         })
     }
 
@@ -267,7 +271,7 @@ impl Idp {
     }
 
     /// Back to how the mock started: tenant, keys, clock, ids, journal, faults, grants,
-    /// sessions.
+    /// sessions. Not expectations, which belong to the test.
     pub(crate) fn reset(&self) {
         *write(&self.tenant) = Arc::new(self.initial_tenant.clone());
         *write(&self.keys) = self.initial_keys.clone();

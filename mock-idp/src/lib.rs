@@ -87,6 +87,59 @@
 //! [`MockIdp::fail_next`] and [`MockIdp::fault`] make endpoints fail or slow down;
 //! [`MockIdp::received_requests`] shows what was asked.
 //!
+//! ## Expectations
+//!
+//! As with wiremock, a test can say how many requests of a kind it expects, and the mock
+//! checks when it drops. [`MockIdp::expect`] registers an [`Expectation`] at once;
+//! [`times`](Expectation::times), [`at_least`](Expectation::at_least) and
+//! [`at_most`](Expectation::at_most) bound it (without them: at least one),
+//! [`grant`](Expectation::grant) and [`client`](Expectation::client) filter on what the
+//! journal records, [`named`](Expectation::named) names it in the failure message.
+//! [`scoped`](Expectation::scoped) hands it to an [`ExpectationGuard`] that checks it when the
+//! guard drops; [`MockIdp::verify`] checks the others on demand. Expectations survive
+//! [`MockIdp::reset`]: they belong to the test.
+//!
+//! ```
+//! # #[tokio::main] async fn main() {
+//! use mock_idp::{Endpoint, MockIdp};
+//!
+//! // Arrange
+//! let idp = MockIdp::start().await;
+//! idp.expect(Endpoint::Jwks).times(1).named("the API caches the JWKS"); // checked when `idp` drops
+//! let guard = idp.expect(Endpoint::Token).grant("client_credentials").at_least(1).scoped();
+//!
+//! // Act: what the code under test would do.
+//! let http = reqwest::Client::new();
+//! http.get(idp.jwks_uri()).send().await.unwrap();
+//! http.post(idp.url("/oauth/token"))
+//!     .form(&[
+//!         ("grant_type", "client_credentials"),
+//!         ("client_id", "sample-m2m"),
+//!         ("client_secret", "sample-m2m-secret"),
+//!         ("audience", "https://sample-api"),
+//!     ])
+//!     .send().await.unwrap();
+//!
+//! // Assert
+//! drop(guard); // checks the token expectation, and only it
+//! idp.verify(); // checks every unscoped expectation now, and again when `idp` drops
+//! # }
+//! ```
+//!
+//! An unmet expectation panics with a report that names it, what it wanted and got, and the
+//! matching requests (method, path, status, grant, client; never secrets):
+//!
+//! ```text
+//! mock-idp: 1 expectation not met:
+//! - the API caches the JWKS (Jwks): wanted exactly 1, got 2
+//!     GET /.well-known/jwks.json -> 200
+//!     GET /.well-known/jwks.json -> 200
+//!     (registered at tests/api/jwks.rs:12)
+//! ```
+//!
+//! If the test is already panicking, the report goes to stderr instead, so the test's own
+//! failure is the one reported.
+//!
 //! ## Determinism
 //!
 //! [`MockIdpBuilder::deterministic`] uses the embedded keys, freezes the clock at
@@ -128,7 +181,7 @@ pub use engine::{IdpConfig, StartError};
 pub use http::paths;
 pub use issuance::builder::TokenBuilder;
 pub use issuance::keys::{Algorithm, KeyError};
-pub use mock::{FaultBuilder, MockIdp, MockIdpBuilder};
+pub use mock::{Expectation, ExpectationGuard, FaultBuilder, MockIdp, MockIdpBuilder};
 pub use server::Server;
 pub use store::sessions::SessionInfo;
 pub use tenant::{

@@ -1,6 +1,7 @@
 //! The control API under `/_mock/`: the test library's powers over HTTP, for tests written in
 //! any language. On by default; `--no-control-api` turns it off.
 
+pub(crate) mod expectations;
 pub(crate) mod faults;
 pub(crate) mod journal;
 

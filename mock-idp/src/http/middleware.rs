@@ -63,6 +63,8 @@ pub(crate) async fn record(State(idp): State<SharedIdp>, request: Request, next:
     let method = request.method().to_string();
     let path = request.uri().path().to_owned();
     let at = idp.clock.now();
+    // Read on arrival: expectations registered while this request is in flight do not count it.
+    let watermark = idp.expectations.watermark();
     let response = next.run(request).await;
     let note = response
         .extensions()
@@ -72,7 +74,7 @@ pub(crate) async fn record(State(idp): State<SharedIdp>, request: Request, next:
     let endpoint = Endpoint::of_path(&path);
     // Reading the journal must not fill it.
     if !(endpoint == Endpoint::Control && path == "/_mock/requests") {
-        idp.journal.push(RecordedRequest {
+        let entry = RecordedRequest {
             seq: 0,
             method,
             path,
@@ -82,7 +84,9 @@ pub(crate) async fn record(State(idp): State<SharedIdp>, request: Request, next:
             grant_type: note.grant_type,
             client_id: note.client_id,
             faulted: response.extensions().get::<Faulted>().is_some(),
-        });
+        };
+        idp.expectations.observe(&entry, watermark);
+        idp.journal.push(entry);
     }
     response
 }

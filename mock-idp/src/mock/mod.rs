@@ -2,12 +2,15 @@
 //! [builder](MockIdpBuilder) and [fault builder](FaultBuilder).
 
 mod builder;
+mod expectation;
 mod fault;
 
 pub use builder::MockIdpBuilder;
+pub use expectation::{Expectation, ExpectationGuard};
 pub use fault::FaultBuilder;
 
 use std::net::SocketAddr;
+use std::panic::Location;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -479,6 +482,8 @@ impl MockIdp {
     }
 
     /// Back to the starting state: tenant, keys, clock, journal, faults, sessions, grants.
+    /// [Expectations](MockIdp::expect) stay, with their counts: they belong to the test, not
+    /// to the mock's state (`POST /_mock/reset` leaves them too).
     ///
     /// ```
     /// # #[tokio::main] async fn main() {
@@ -504,12 +509,64 @@ impl MockIdp {
     pub fn reset(&self) {
         self.idp.reset();
     }
+
+    /// Expects requests to `endpoint`, registered at once and checked when the mock drops
+    /// (see [`Expectation`] for the bounds, filters and [`scoped`](Expectation::scoped)
+    /// guards). Only requests that arrive from now on count.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// use mock_idp::{Endpoint, MockIdp};
+    ///
+    /// // Arrange
+    /// let idp = MockIdp::start().await;
+    /// reqwest::get(idp.jwks_uri()).await.unwrap(); // before the expectation: not counted
+    /// idp.expect(Endpoint::Jwks).times(1).named("the API caches the JWKS");
+    ///
+    /// // Act
+    /// reqwest::get(idp.jwks_uri()).await.unwrap();
+    ///
+    /// // Assert: checked when `idp` drops, at the end of the test.
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn expect(&self, endpoint: Endpoint) -> Expectation {
+        Expectation::register(Arc::clone(&self.idp), endpoint, Location::caller())
+    }
+
+    /// Checks every unscoped expectation now, and panics with a report of those not met.
+    ///
+    /// As wiremock's `MockServer::verify`, it does not consume them: the mock checks them
+    /// again when it drops, so an `at_most` exceeded after this call still fails the test.
+    ///
+    /// ```should_panic
+    /// # #[tokio::main] async fn main() {
+    /// use mock_idp::{Endpoint, MockIdp};
+    /// // Arrange
+    /// let idp = MockIdp::start().await;
+    /// idp.expect(Endpoint::Jwks).at_most(1);
+    ///
+    /// // Act
+    /// reqwest::get(idp.jwks_uri()).await.unwrap();
+    /// idp.verify(); // met so far
+    /// reqwest::get(idp.jwks_uri()).await.unwrap();
+    ///
+    /// // Assert: panics with "- Jwks: wanted at most 1, got 2".
+    /// idp.verify();
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn verify(&self) {
+        self.idp.expectations.verify_unscoped();
+    }
 }
 
 impl Drop for MockIdp {
+    /// Stops the server, then verifies the unscoped expectations (see [`MockIdp::verify`]).
     fn drop(&mut self) {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
+        self.idp.expectations.verify_unscoped();
     }
 }

@@ -10,6 +10,7 @@ mod code_flow_snapshots;
 mod control;
 mod discovery_and_jwks;
 mod errors;
+mod expectations;
 mod independent_verification;
 mod password;
 mod refresh;
