@@ -113,6 +113,7 @@ mod claims;
 mod clock;
 mod config;
 mod control;
+mod control_guard;
 mod discovery;
 mod error;
 mod faults;

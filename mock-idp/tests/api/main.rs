@@ -4,6 +4,7 @@ mod helpers;
 
 mod client_credentials;
 mod control;
+mod control_guard;
 mod discovery_and_jwks;
 mod errors;
 mod independent_verification;
