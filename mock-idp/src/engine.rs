@@ -43,6 +43,9 @@ pub struct IdpConfig {
     pub keys_file: Option<PathBuf>,
     /// Serve `/_mock/*`.
     pub control_api: bool,
+    /// Hosts, besides loopback names and the issuer's host, whose `Host` header `/_mock/*`
+    /// answers (a container's service name, say); any port.
+    pub allowed_hosts: Vec<String>,
     /// How many requests the journal keeps.
     pub journal_capacity: usize,
 }
@@ -56,6 +59,7 @@ impl Default for IdpConfig {
             fresh_keys: false,
             keys_file: None,
             control_api: true,
+            allowed_hosts: Vec::new(),
             journal_capacity: 1_000,
         }
     }
@@ -135,6 +139,7 @@ pub(crate) fn normalise_issuer(issuer: &str) -> Result<String, String> {
 pub(crate) struct Idp {
     pub(crate) issuer: String,
     pub(crate) control_api: bool,
+    pub(crate) allowed_hosts: Vec<String>,
     initial_tenant: TenantConfig,
     tenant: RwLock<Arc<TenantConfig>>,
     initial_keys: KeyRing,
@@ -197,6 +202,7 @@ impl Idp {
         Ok(Self {
             issuer,
             control_api: config.control_api,
+            allowed_hosts: config.allowed_hosts.clone(),
             initial_tenant: config.tenant.clone(),
             tenant: RwLock::new(Arc::new(config.tenant.clone())),
             initial_keys: keys.clone(),

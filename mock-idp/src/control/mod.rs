@@ -3,6 +3,7 @@
 
 pub(crate) mod expectations;
 pub(crate) mod faults;
+pub(crate) mod guard;
 pub(crate) mod journal;
 
 use axum::extract::rejection::JsonRejection;

@@ -96,7 +96,8 @@ pub(crate) fn app(idp: SharedIdp) -> Router {
         .merge(browser)
         .merge(pages);
     if idp.control_api {
-        router = router.nest("/_mock", control::router());
+        let guard = from_fn_with_state(Arc::clone(&idp), control::guard::guard);
+        router = router.nest("/_mock", control::router().layer(guard));
     }
     router
         .fallback(not_found)

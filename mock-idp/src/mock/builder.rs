@@ -55,6 +55,7 @@ pub struct MockIdpBuilder {
     default_audience: Option<String>,
     port: u16,
     no_control_api: bool,
+    allowed_hosts: Vec<String>,
 }
 
 impl MockIdpBuilder {
@@ -380,6 +381,26 @@ impl MockIdpBuilder {
         self
     }
 
+    /// Lets the control API answer requests whose `Host` is `host` (any port), besides
+    /// loopback names and the issuer's host; for a mock reached under another name, such as a
+    /// container's.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// use mock_idp::MockIdp;
+    /// let clock = |idp: &MockIdp, host: &'static str| {
+    ///     reqwest::Client::new().get(idp.url("/_mock/clock")).header("host", host).send()
+    /// };
+    /// let idp = MockIdp::builder().allowed_host("mock-idp").start().await;
+    /// assert_eq!(clock(&idp, "mock-idp:4000").await.unwrap().status(), 200);
+    /// assert_eq!(clock(&idp, "evil.example:4000").await.unwrap().status(), 403);
+    /// # }
+    /// ```
+    pub fn allowed_host(mut self, host: impl Into<String>) -> Self {
+        self.allowed_hosts.push(host.into());
+        self
+    }
+
     /// The engine configuration this builder describes.
     ///
     /// ```
@@ -422,6 +443,7 @@ impl MockIdpBuilder {
             fresh_keys: self.fresh_keys,
             keys_file: self.keys_file.clone(),
             control_api: !self.no_control_api,
+            allowed_hosts: self.allowed_hosts.clone(),
             ..IdpConfig::default()
         }
     }

@@ -31,6 +31,8 @@ pub struct ServerConfig {
     pub deterministic: Option<bool>,
     /// Serve the `/_mock/*` control API (default on).
     pub control_api: Option<bool>,
+    /// Hosts besides loopback and the issuer's whose `Host` header the control API answers.
+    pub allowed_hosts: Vec<String>,
 }
 
 /// Lifetimes, in seconds. Defaults are Auth0's.

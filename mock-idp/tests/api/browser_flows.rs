@@ -1427,6 +1427,7 @@ async fn the_control_api_picks_the_next_login_and_lists_and_ends_sessions() {
         .unwrap();
     let ended = control
         .delete(idp.url("/_mock/sessions"))
+        .header("x-mock-idp", "1")
         .send()
         .await
         .unwrap();

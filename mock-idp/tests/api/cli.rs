@@ -170,3 +170,58 @@ async fn a_keys_file_keeps_the_signing_key_across_restarts() {
         "a keys file holds a fresh key, not the public development key"
     );
 }
+
+/// The status of `GET /_mock/clock` sent with this `Host` header.
+async fn control_status_as(running: &Running, host: &str) -> u16 {
+    reqwest::Client::new()
+        .get(running.url("/_mock/clock"))
+        .header("host", host)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn the_allowed_host_flag_lets_a_container_name_use_the_control_api() {
+    // Arrange
+    let plain = Running::start(&["--port", "0"]);
+    let allowed = Running::start(&["--port", "0", "--allowed-host", "mock-idp"]);
+
+    // Act
+    let refused = control_status_as(&plain, "mock-idp:4000").await;
+    let answered = control_status_as(&allowed, "mock-idp:4000").await;
+    let other = control_status_as(&allowed, "evil.example:4000").await;
+
+    // Assert
+    assert_eq!(refused, 403);
+    assert_eq!(answered, 200);
+    assert_eq!(other, 403);
+}
+
+#[tokio::test]
+async fn allowed_hosts_come_from_the_env_var_or_the_config_file() {
+    // Arrange
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tenant.toml");
+    std::fs::write(&path, "[server]\nallowed_hosts = [\"idp\"]\n").unwrap();
+    let hosts = std::path::Path::new("idp, mock-idp");
+    let from_env = Running::start_with_env(&["--port", "0"], &[("MOCK_IDP_ALLOWED_HOSTS", hosts)]);
+    let from_file = Running::start_with_env(&["--port", "0"], &[("MOCK_IDP_CONFIG", &path)]);
+
+    // Act
+    let env_statuses = [
+        control_status_as(&from_env, "idp").await,
+        control_status_as(&from_env, "mock-idp:4000").await,
+        control_status_as(&from_env, "evil.example").await,
+    ];
+    let file_statuses = [
+        control_status_as(&from_file, "idp:4000").await,
+        control_status_as(&from_file, "mock-idp").await,
+    ];
+
+    // Assert
+    assert_eq!(env_statuses, [200, 200, 403]);
+    assert_eq!(file_statuses, [200, 403]);
+}

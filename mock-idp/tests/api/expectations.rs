@@ -217,7 +217,12 @@ async fn a_reset_keeps_expectations_and_their_counts() {
     get_jwks(&idp).await;
     idp.reset();
     get_jwks(&idp).await;
-    let reset = client().post(idp.url("/_mock/reset")).send().await.unwrap();
+    let reset = client()
+        .post(idp.url("/_mock/reset"))
+        .header("x-mock-idp", "1")
+        .send()
+        .await
+        .unwrap();
     assert!(reset.status().is_success());
     get_jwks(&idp).await;
 

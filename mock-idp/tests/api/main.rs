@@ -8,6 +8,7 @@ mod cli;
 mod client_credentials;
 mod code_flow_snapshots;
 mod control;
+mod control_guard;
 mod discovery_and_jwks;
 mod errors;
 mod expectations;

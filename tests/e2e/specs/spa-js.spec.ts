@@ -46,7 +46,7 @@ async function requests(page: Page): Promise<Recorded[]> {
 
 test.beforeEach(async ({ request }) => {
   // One mock serves every test: start each from its initial state (sessions, journal, grants).
-  await request.post(`${IDP}/_mock/reset`);
+  expect((await request.post(`${IDP}/_mock/reset`, { headers: { "X-Mock-Idp": "1" } })).ok()).toBe(true);
 });
 
 test("logs in with a redirect, gets tokens silently from the cache and the iframe, and logs out", async ({

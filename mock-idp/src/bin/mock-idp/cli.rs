@@ -36,6 +36,15 @@ pub struct Cli {
     /// Tenant signing algorithm: RS256 (default), PS256 or ES256.
     #[arg(long, env = "MOCK_IDP_SIGNING_ALG")]
     pub signing_alg: Option<Algorithm>,
+    /// Also let the /_mock/* control API answer this Host (a container name, say); repeatable.
+    /// Loopback names and the issuer's host are always allowed.
+    #[arg(
+        long = "allowed-host",
+        value_name = "HOST",
+        env = "MOCK_IDP_ALLOWED_HOSTS",
+        value_delimiter = ','
+    )]
+    pub allowed_hosts: Vec<String>,
 }
 
 /// The default port: the one the sample SPA and API expect.
@@ -77,6 +86,11 @@ impl Cli {
                 .clone()
                 .or(server.keys_file.map(PathBuf::from)),
             control_api: !self.no_control_api && server.control_api.unwrap_or(true),
+            allowed_hosts: if self.allowed_hosts.is_empty() {
+                server.allowed_hosts
+            } else {
+                self.allowed_hosts.clone()
+            },
             ..IdpConfig::default()
         };
         let host = if host.contains(':') && !host.starts_with('[') {

@@ -18,13 +18,16 @@ export interface Fault {
   content_type?: string;
 }
 
+/** Marks a bodyless POST or DELETE as not sent by a web page: mock-idp refuses it otherwise. */
+const CONTROL = { headers: { "X-Mock-Idp": "1" } };
+
 /** mock-idp's control API (`/_mock/*`). */
 export class MockIdp {
   constructor(private readonly request: APIRequestContext) {}
 
   /** Back to the starting state: sessions, grants, journal, faults, keys, clock. */
   async reset(): Promise<void> {
-    expect((await this.request.post(`${IDP}/_mock/reset`)).ok()).toBe(true);
+    expect((await this.request.post(`${IDP}/_mock/reset`, CONTROL)).ok()).toBe(true);
     await this.clearFaults();
   }
 
@@ -33,7 +36,7 @@ export class MockIdp {
   }
 
   async clearFaults(): Promise<void> {
-    expect((await this.request.delete(`${IDP}/_mock/faults`)).ok()).toBe(true);
+    expect((await this.request.delete(`${IDP}/_mock/faults`, CONTROL)).ok()).toBe(true);
   }
 
   /** The mock's live login sessions (one per browser that logged in and has not logged out). */
