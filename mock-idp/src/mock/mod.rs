@@ -282,7 +282,8 @@ impl MockIdp {
     /// # let part = |t: &str, i: usize| -> serde_json::Value { serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.split('.').nth(i).unwrap()).unwrap()).unwrap() };
     /// # let payload = |t: &str| part(t, 1);
     /// # let header = |t: &str| part(t, 0);
-    ///     /// let idp = mock_idp::MockIdp::start().await;
+    /// use std::time::Duration;
+    /// let idp = mock_idp::MockIdp::start().await;
     /// let token = idp.token().sign();
     /// idp.clock().advance(Duration::from_secs(2 * 86_400));
     /// // The default access-token lifetime is a day.
@@ -487,7 +488,8 @@ impl MockIdp {
     ///
     /// ```
     /// # #[tokio::main] async fn main() {
-    ///     /// use mock_idp::{Endpoint, MockIdp};
+    /// use std::time::Duration;
+    /// use mock_idp::{Endpoint, MockIdp};
     /// // Arrange: a mock a test has changed in every way.
     /// let idp = MockIdp::start().await;
     /// let kid = idp.active_kid();
