@@ -1,4 +1,5 @@
-//! Tests of mock-idp over HTTP, in process and as the `mock-idp` binary: one test binary,
+//! Tests of mock-idp over HTTP, in process and as the `mock-idp` binary (and of its source
+//! layout): one test binary,
 //! one module per endpoint or concern.
 
 mod helpers;
@@ -13,6 +14,7 @@ mod discovery_and_jwks;
 mod errors;
 mod expectations;
 mod independent_verification;
+mod layout;
 mod password;
 mod refresh;
 mod snapshots;
