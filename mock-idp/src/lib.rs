@@ -159,7 +159,7 @@
 //! Soluto/oidc-server-mock (.NET), primait/localauth0 (Rust, Docker), and wiremock, whose
 //! shape this API follows.
 
-#![warn(missing_docs)]
+#![warn(missing_docs, unreachable_pub)]
 
 mod clock;
 mod control;

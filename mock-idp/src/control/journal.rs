@@ -52,15 +52,7 @@ pub enum Endpoint {
 
 impl Endpoint {
     /// The endpoint a path belongs to.
-    ///
-    /// ```
-    /// use mock_idp::Endpoint;
-    /// assert_eq!(Endpoint::of_path("/oauth/token"), Endpoint::Token);
-    /// assert_eq!(Endpoint::of_path("/authorize/resume"), Endpoint::Authorize);
-    /// assert_eq!(Endpoint::of_path("/_mock/faults"), Endpoint::Control);
-    /// assert_eq!(Endpoint::of_path("/oauth/token/"), Endpoint::Other, "exact paths only");
-    /// ```
-    pub fn of_path(path: &str) -> Self {
+    pub(crate) fn of_path(path: &str) -> Self {
         match path {
             "/.well-known/openid-configuration" => Self::Discovery,
             "/.well-known/jwks.json" => Self::Jwks,

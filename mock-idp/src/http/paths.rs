@@ -65,5 +65,11 @@ mod tests {
         for (path, endpoint) in expected {
             assert_eq!(Endpoint::of_path(path), endpoint, "{path}");
         }
+        assert_eq!(Endpoint::of_path("/_mock/faults"), Endpoint::Control);
+        assert_eq!(
+            Endpoint::of_path("/oauth/token/"),
+            Endpoint::Other,
+            "exact paths only"
+        );
     }
 }

@@ -15,13 +15,6 @@ use crate::ids::IdGenerator;
 
 /// One login session, as [`MockIdp::sessions`](crate::MockIdp::sessions) and
 /// `GET /_mock/sessions` show it.
-///
-/// ```
-/// # #[tokio::main] async fn main() {
-/// let idp = mock_idp::MockIdp::start().await;
-/// assert!(idp.sessions().is_empty());
-/// # }
-/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SessionInfo {
     /// The session id, as the `sid` claim of ID tokens carries it.
