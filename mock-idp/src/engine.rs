@@ -4,7 +4,10 @@
 //! change state synchronously (`idp.rotate_keys()` is not async).
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
+
+use axum::extract::FromRef;
 
 use crate::clock::{Clock, DETERMINISTIC_EPOCH};
 use crate::control::expectations::Expectations;
@@ -21,6 +24,68 @@ use crate::store::{read, write};
 use crate::tenant::TenantConfig;
 
 pub(crate) type SharedIdp = Arc<Idp>;
+
+/// The router's state: the engine a server serves now. A server built by [`crate::Server`]
+/// serves one engine all its life; a pooled test server (`crate::mock::pool`) serves a new one
+/// for each test that takes it, and none while it waits in the pool.
+#[derive(Clone, Debug)]
+pub(crate) struct AppState(Arc<EngineSlot>);
+
+impl std::ops::Deref for AppState {
+    type Target = EngineSlot;
+
+    fn deref(&self) -> &EngineSlot {
+        &self.0
+    }
+}
+
+/// What [`AppState`] points at. Handlers never see it: they extract `State<SharedIdp>`, which
+/// reads the slot once per extraction ([`FromRef`]), so a request is answered by the engine
+/// mounted when it arrived, whichever connection it came on.
+#[derive(Debug)]
+pub(crate) struct EngineSlot {
+    engine: RwLock<SharedIdp>,
+    /// Between two tests: the previous engine stays readable (a late extraction must find
+    /// one), but the router answers 503 instead of serving it.
+    vacant: AtomicBool,
+}
+
+impl AppState {
+    /// A slot serving `engine`.
+    pub(crate) fn serving(engine: SharedIdp) -> Self {
+        Self(Arc::new(EngineSlot {
+            engine: RwLock::new(engine),
+            vacant: AtomicBool::new(false),
+        }))
+    }
+}
+
+impl EngineSlot {
+    pub(crate) fn engine(&self) -> SharedIdp {
+        Arc::clone(&read(&self.engine))
+    }
+
+    /// Serves `engine` from now on.
+    pub(crate) fn mount(&self, engine: SharedIdp) {
+        *write(&self.engine) = engine;
+        self.vacant.store(false, Ordering::Release);
+    }
+
+    /// Serves nothing until the next [`EngineSlot::mount`].
+    pub(crate) fn vacate(&self) {
+        self.vacant.store(true, Ordering::Release);
+    }
+
+    pub(crate) fn is_vacant(&self) -> bool {
+        self.vacant.load(Ordering::Acquire)
+    }
+}
+
+impl FromRef<AppState> for SharedIdp {
+    fn from_ref(slot: &AppState) -> Self {
+        slot.engine()
+    }
+}
 
 /// How to build an engine: the tenant plus how the mock runs.
 ///
@@ -60,12 +125,15 @@ impl Default for IdpConfig {
             keys_file: None,
             control_api: true,
             allowed_hosts: Vec::new(),
-            journal_capacity: 1_000,
+            journal_capacity: Self::JOURNAL_CAPACITY,
         }
     }
 }
 
 impl IdpConfig {
+    /// How many requests the journal keeps unless told otherwise.
+    pub(crate) const JOURNAL_CAPACITY: usize = 1_000;
+
     /// Sets deterministic mode.
     ///
     /// ```
@@ -140,7 +208,7 @@ pub(crate) struct Idp {
     pub(crate) issuer: String,
     pub(crate) control_api: bool,
     pub(crate) allowed_hosts: Vec<String>,
-    initial_tenant: TenantConfig,
+    initial_tenant: Arc<TenantConfig>,
     tenant: RwLock<Arc<TenantConfig>>,
     initial_keys: KeyRing,
     keys: RwLock<KeyRing>,
@@ -199,12 +267,14 @@ impl Idp {
             None => format!("http://localhost:{port}/"),
         };
         let keys = KeyRing::new(config.tenant.signing_alg, config.key_source())?;
+        // Shared until the first change: `update_tenant` copies on write.
+        let tenant = Arc::new(config.tenant.clone());
         Ok(Self {
             issuer,
             control_api: config.control_api,
             allowed_hosts: config.allowed_hosts.clone(),
-            initial_tenant: config.tenant.clone(),
-            tenant: RwLock::new(Arc::new(config.tenant.clone())),
+            initial_tenant: Arc::clone(&tenant),
+            tenant: RwLock::new(tenant),
             initial_keys: keys.clone(),
             keys: RwLock::new(keys),
             clock: if config.deterministic {
@@ -279,7 +349,7 @@ impl Idp {
     /// Back to how the mock started: tenant, keys, clock, ids, journal, faults, grants,
     /// sessions. Not expectations, which belong to the test.
     pub(crate) fn reset(&self) {
-        *write(&self.tenant) = Arc::new(self.initial_tenant.clone());
+        *write(&self.tenant) = Arc::clone(&self.initial_tenant);
         *write(&self.keys) = self.initial_keys.clone();
         self.clock.reset();
         self.ids.reset();

@@ -44,6 +44,9 @@ pub(crate) enum OAuthError {
     /// Something broke inside the mock; never caused by what a client sent.
     #[error("server_error: {0}")]
     Internal(String),
+    /// 503: nothing is served here right now.
+    #[error("temporarily_unavailable: {0}")]
+    TemporarilyUnavailable(String),
 }
 
 impl OAuthError {
@@ -62,6 +65,7 @@ impl OAuthError {
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::TemporarilyUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -79,6 +83,7 @@ impl OAuthError {
             Self::InvalidToken(_) => "invalid_token",
             Self::NotFound(_) => "not_found",
             Self::Internal(_) => "server_error",
+            Self::TemporarilyUnavailable(_) => "temporarily_unavailable",
         }
     }
 
@@ -96,7 +101,8 @@ impl OAuthError {
             | Self::InvalidScope(d)
             | Self::InvalidToken(d)
             | Self::NotFound(d)
-            | Self::Internal(d) => d.clone(),
+            | Self::Internal(d)
+            | Self::TemporarilyUnavailable(d) => d.clone(),
         }
     }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use axum::Router;
 use tokio::net::TcpListener;
 
-use crate::engine::{Idp, IdpConfig, SharedIdp, StartError};
+use crate::engine::{AppState, Idp, IdpConfig, SharedIdp, StartError};
 use crate::http::app;
 
 /// A bound, not yet running mock.
@@ -23,7 +23,8 @@ use crate::http::app;
 #[derive(Debug)]
 pub struct Server {
     listener: TcpListener,
-    idp: SharedIdp,
+    slot: AppState,
+    issuer: String,
 }
 
 impl Server {
@@ -56,7 +57,11 @@ impl Server {
             })?
             .port();
         let idp = Arc::new(Idp::new(&config, port)?);
-        Ok(Self { listener, idp })
+        Ok(Self {
+            listener,
+            issuer: idp.issuer.clone(),
+            slot: AppState::serving(idp),
+        })
     }
 
     /// The address it listens on.
@@ -89,7 +94,7 @@ impl Server {
     /// # }
     /// ```
     pub fn issuer(&self) -> &str {
-        &self.idp.issuer
+        &self.issuer
     }
 
     /// The router, for driving the mock without a socket (`tower::ServiceExt::oneshot`).
@@ -110,11 +115,11 @@ impl Server {
     /// # }
     /// ```
     pub fn router(&self) -> Router {
-        app(Arc::clone(&self.idp))
+        app(self.slot.clone())
     }
 
     pub(crate) fn idp(&self) -> SharedIdp {
-        Arc::clone(&self.idp)
+        self.slot.engine()
     }
 
     /// Serves until `shutdown` completes, then finishes in-flight requests.
@@ -141,8 +146,12 @@ impl Server {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let router = app(self.idp);
-        axum::serve(self.listener, router)
+        let router = app(self.slot);
+        use axum::serve::ListenerExt;
+        let listener = self.listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        axum::serve(listener, router)
             .with_graceful_shutdown(shutdown)
             .await
     }

@@ -77,7 +77,8 @@ impl Stack {
     pub async fn stop_idp(&mut self) {
         let idp = self.idp.take().expect("the IdP was stopped already");
         let address = idp.address();
-        drop(idp);
+        // Not a plain drop: that gives a pooled server back, still listening.
+        idp.shut_down().await;
         for _ in 0..200 {
             if tokio::net::TcpStream::connect(address).await.is_err() {
                 return;

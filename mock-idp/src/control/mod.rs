@@ -16,13 +16,13 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::control::faults::Fault;
-use crate::engine::SharedIdp;
+use crate::engine::{AppState, SharedIdp};
 use crate::error::OAuthError;
 use crate::issuance::builder::{Signing, TokenBuilder, TokenKind};
 use crate::issuance::jws::Claims;
 use crate::tenant::User;
 
-pub(crate) fn router() -> Router<SharedIdp> {
+pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/tokens", post(mint))
         .route("/keys/rotate", post(rotate))

@@ -1,19 +1,54 @@
 //! `GET /.well-known/openid-configuration`: what express-oauth2-jwt-bearer and every OIDC
 //! client read first. The `issuer` is the exact string tokens carry in `iss`.
 
-use axum::Json;
+use std::sync::{Arc, Mutex};
+
 use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::engine::{Idp, SharedIdp};
 use crate::issuance::scopes::OIDC_SCOPES;
+use crate::store::lock;
+use crate::tenant::TenantConfig;
 
-pub(crate) async fn discovery(State(idp): State<SharedIdp>) -> Json<Value> {
-    Json(document(&idp))
+/// Rendered documents by what they depend on, the issuer and the scopes: a suite starts a
+/// mock per test, and most tests fetch discovery first. In a debug build (as tests run)
+/// serde_json's string escaping makes rendering the document most of that first request's
+/// cost; pooled servers keep their port, so consecutive tests have the same issuer and hit.
+static RENDERED: Mutex<Vec<Rendered>> = Mutex::new(Vec::new());
+
+/// The issuer and scopes a document was rendered for, and the document.
+type Rendered = (String, Vec<String>, Arc<str>);
+
+/// Enough for every server a suite runs at once; the oldest goes first.
+const RENDERED_MAX: usize = 64;
+
+pub(crate) async fn discovery(State(idp): State<SharedIdp>) -> Response {
+    let scopes = scopes(&idp.tenant());
+    let cached = lock(&RENDERED)
+        .iter()
+        .find(|(issuer, s, _)| *issuer == idp.issuer && *s == scopes)
+        .map(|(_, _, body)| Arc::clone(body));
+    let body = cached.unwrap_or_else(|| {
+        let body: Arc<str> = render(&idp, &scopes).to_string().into();
+        let mut rendered = lock(&RENDERED);
+        if rendered.len() == RENDERED_MAX {
+            rendered.remove(0);
+        }
+        rendered.push((idp.issuer.clone(), scopes, Arc::clone(&body)));
+        body
+    });
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
 }
 
-pub(crate) fn document(idp: &Idp) -> Value {
-    let tenant = idp.tenant();
+/// OIDC's scopes, then every API permission, once each.
+fn scopes(tenant: &TenantConfig) -> Vec<String> {
     let mut scopes: Vec<String> = OIDC_SCOPES.iter().map(|s| (*s).to_owned()).collect();
     for api in &tenant.apis {
         for permission in &api.permissions {
@@ -22,6 +57,10 @@ pub(crate) fn document(idp: &Idp) -> Value {
             }
         }
     }
+    scopes
+}
+
+fn render(idp: &Idp, scopes: &[String]) -> Value {
     let url = |path: &str| idp.public_url(path);
     json!({
         "issuer": idp.issuer,

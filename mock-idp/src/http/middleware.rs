@@ -10,7 +10,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::control::journal::{Endpoint, JournalNote, RecordedRequest};
-use crate::engine::SharedIdp;
+use crate::engine::{AppState, SharedIdp};
+use crate::error::OAuthError;
 
 /// Marks a response produced by fault injection.
 #[derive(Clone, Copy, Debug)]
@@ -58,8 +59,18 @@ pub(crate) async fn inject_fault(
     response
 }
 
-/// Records the request in the journal once it has been answered.
-pub(crate) async fn record(State(idp): State<SharedIdp>, request: Request, next: Next) -> Response {
+/// Records the request in the journal of the engine mounted when it arrived, once it has been
+/// answered. A pooled test server between two tests has no engine to serve: it answers 503,
+/// as an IdP that is down would, and records nothing. (One layer for both: each layer costs
+/// a measurable part of a request in the debug builds tests run.)
+pub(crate) async fn record(State(slot): State<AppState>, request: Request, next: Next) -> Response {
+    if slot.is_vacant() {
+        return OAuthError::TemporarilyUnavailable(
+            "This mock-idp test server is not in use: the MockIdp that had it was dropped".into(),
+        )
+        .into_response();
+    }
+    let idp = slot.engine();
     let method = request.method().to_string();
     let path = request.uri().path().to_owned();
     let at = idp.clock.now();
@@ -89,4 +100,18 @@ pub(crate) async fn record(State(idp): State<SharedIdp>, request: Request, next:
         idp.journal.push(entry);
     }
     response
+}
+
+/// With `--no-control-api` (or `without_control_api()`), `/_mock/*` answers as a path the mock
+/// does not have.
+pub(crate) async fn control_api_enabled(
+    State(idp): State<SharedIdp>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if idp.control_api {
+        next.run(request).await
+    } else {
+        super::not_found().await
+    }
 }

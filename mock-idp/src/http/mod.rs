@@ -15,7 +15,6 @@ pub(crate) mod session_cookie;
 pub(crate) mod token;
 pub(crate) mod userinfo;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -26,20 +25,22 @@ use axum::routing::{get, post};
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 
 use crate::control;
-use crate::engine::SharedIdp;
+use crate::engine::AppState;
 use crate::error::OAuthError;
 use crate::tenant::{TenantConfig, is_loopback_http, origin_of};
 
-/// The whole mock as a router.
-pub(crate) fn app(idp: SharedIdp) -> Router {
-    let fault = || from_fn_with_state(Arc::clone(&idp), middleware::inject_fault);
-    let origins = Arc::clone(&idp);
+/// The whole mock as a router, serving whatever engine `slot` holds. Built once per server:
+/// what differs between engines (the tenant, whether the control API is on) is read per
+/// request, so a pooled server serves each test's engine without building its router again.
+pub(crate) fn app(slot: AppState) -> Router {
+    let fault = || from_fn_with_state(slot.clone(), middleware::inject_fault);
+    let origins = slot.clone();
     let browser_cors = CorsLayer::new()
         .allow_origin(AllowOrigin::predicate(
             move |origin: &HeaderValue, _: &Parts| {
                 origin
                     .to_str()
-                    .is_ok_and(|origin| web_origin_allowed(&origins.tenant(), origin))
+                    .is_ok_and(|origin| web_origin_allowed(&origins.engine().tenant(), origin))
             },
         ))
         .allow_methods([Method::GET, Method::POST])
@@ -90,19 +91,17 @@ pub(crate) fn app(idp: SharedIdp) -> Router {
         .route("/avatars/{file}", get(avatar::avatar))
         .layer(fault());
 
-    let mut router = Router::new()
+    let guard = from_fn_with_state(slot.clone(), control::guard::guard);
+    let enabled = from_fn_with_state(slot.clone(), middleware::control_api_enabled);
+    Router::new()
         .merge(protocol)
         .merge(metadata)
         .merge(browser)
-        .merge(pages);
-    if idp.control_api {
-        let guard = from_fn_with_state(Arc::clone(&idp), control::guard::guard);
-        router = router.nest("/_mock", control::router().layer(guard));
-    }
-    router
+        .merge(pages)
+        .nest("/_mock", control::router().layer(guard).layer(enabled))
         .fallback(not_found)
-        .layer(from_fn_with_state(Arc::clone(&idp), middleware::record))
-        .with_state(idp)
+        .layer(from_fn_with_state(slot.clone(), middleware::record))
+        .with_state(slot)
 }
 
 /// An origin may call the token and userinfo endpoints from a browser when a client lists it
@@ -125,6 +124,37 @@ async fn health() -> impl IntoResponse {
     axum::Json(serde_json::json!({ "status": "ok" }))
 }
 
-async fn not_found() -> Response {
+pub(crate) async fn not_found() -> Response {
     OAuthError::NotFound("No such endpoint on this mock".into()).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::engine::{Idp, IdpConfig};
+
+    #[tokio::test]
+    async fn a_vacant_server_answers_503_and_records_nothing() {
+        // Arrange: a server whose mock was dropped (its engine stays in the slot).
+        let idp = std::sync::Arc::new(Idp::new(&IdpConfig::default(), 4000).unwrap());
+        let slot = AppState::serving(std::sync::Arc::clone(&idp));
+        slot.vacate();
+
+        // Act
+        let request = Request::get(paths::HEALTH).body(Body::empty()).unwrap();
+        let response = app(slot).oneshot(request).await.unwrap();
+
+        // Assert
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let body = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error"], "temporarily_unavailable");
+        assert!(idp.journal.entries().is_empty());
+    }
 }

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use tokio::sync::oneshot;
 
-use super::MockIdp;
+use super::pool::PooledServer;
+use super::{MockIdp, Serving};
 use crate::engine::IdpConfig;
 use crate::issuance::keys::Algorithm;
 use crate::server::Server;
@@ -444,7 +445,8 @@ impl MockIdpBuilder {
             keys_file: self.keys_file.clone(),
             control_api: !self.no_control_api,
             allowed_hosts: self.allowed_hosts.clone(),
-            ..IdpConfig::default()
+            // Not `..IdpConfig::default()`: that would build a default tenant only to drop it.
+            journal_capacity: IdpConfig::JOURNAL_CAPACITY,
         }
     }
 
@@ -470,9 +472,22 @@ impl MockIdpBuilder {
     /// ```
     pub async fn start(self) -> MockIdp {
         let config = self.config();
+        // What a pooled server cannot give: a port of the test's choosing, or keys that are not
+        // the embedded ones (a pool is shared by every test of the process).
+        let needs_own_server = self.port != 0 || self.fresh_keys || self.keys_file.is_some();
+        if !needs_own_server {
+            let (server, idp) = PooledServer::lease(&config)
+                .unwrap_or_else(|e| panic!("mock-idp failed to start: {e}"));
+            return MockIdp {
+                idp,
+                address: server.address(),
+                serving: Some(Serving::Pooled(server)),
+            };
+        }
         let addr = format!("127.0.0.1:{}", self.port);
         let (ready_tx, ready_rx) = oneshot::channel();
         let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
+        let (stopped_tx, stopped_rx) = oneshot::channel::<()>();
         std::thread::Builder::new()
             .name("mock-idp".into())
             .spawn(move || {
@@ -495,6 +510,7 @@ impl MockIdpBuilder {
                         })
                         .await;
                 });
+                let _ = stopped_tx.send(());
             })
             .expect("mock-idp could not spawn its thread");
         let (address, idp) = match ready_rx.await {
@@ -505,7 +521,10 @@ impl MockIdpBuilder {
         MockIdp {
             idp,
             address,
-            shutdown: Some(shutdown_tx),
+            serving: Some(Serving::Own {
+                stop: shutdown_tx,
+                stopped: stopped_rx,
+            }),
         }
     }
 }

@@ -4,6 +4,7 @@
 mod builder;
 mod expectation;
 mod fault;
+mod pool;
 
 pub use builder::MockIdpBuilder;
 pub use expectation::{Expectation, ExpectationGuard};
@@ -27,7 +28,13 @@ use crate::tenant::{Client, User};
 /// A mock identity provider running in the test's process, on an ephemeral port.
 ///
 /// It serves on its own thread and runtime (as wiremock does), so it keeps answering while
-/// the test blocks, and stops when dropped.
+/// the test blocks, whatever runtime the test uses. As wiremock's, its server comes from a
+/// pool shared by the process and goes back to it when the mock drops: starting one costs
+/// a few microseconds, and a test still gets a fresh mock, with its own port, issuer and
+/// state, nothing left from the previous user of the server. A fixed
+/// [`port`](MockIdpBuilder::port), [`fresh_keys`](MockIdpBuilder::fresh_keys) or a
+/// [`keys_file`](MockIdpBuilder::keys_file) get a server of their own, stopped on drop;
+/// [`shut_down`](MockIdp::shut_down) takes any mock's port down.
 ///
 /// ```
 /// # #[tokio::main] async fn main() {
@@ -48,7 +55,21 @@ use crate::tenant::{Client, User};
 pub struct MockIdp {
     pub(super) idp: SharedIdp,
     pub(super) address: SocketAddr,
-    pub(super) shutdown: Option<oneshot::Sender<()>>,
+    /// `None` once shut down.
+    pub(super) serving: Option<Serving>,
+}
+
+/// Where a [`MockIdp`] is served from.
+#[derive(Debug)]
+pub(crate) enum Serving {
+    /// A server leased from the pool, given back when the mock drops.
+    Pooled(pool::PooledServer),
+    /// A server of its own (a fixed port, fresh keys or a keys file), stopped when the mock
+    /// drops.
+    Own {
+        stop: oneshot::Sender<()>,
+        stopped: oneshot::Receiver<()>,
+    },
 }
 
 impl MockIdp {
@@ -561,13 +582,46 @@ impl MockIdp {
     pub fn verify(&self) {
         self.idp.expectations.verify_unscoped();
     }
+
+    /// Takes the IdP down for good: when this returns, its port refuses connections, as an
+    /// IdP that crashed. For outage tests; a plain drop gives a pooled server back instead
+    /// (it then answers 503 until another test takes it). Expectations are verified as on drop.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// // Arrange
+    /// let idp = mock_idp::MockIdp::start().await;
+    /// let address = idp.address();
+    ///
+    /// // Act
+    /// idp.shut_down().await;
+    ///
+    /// // Assert
+    /// assert!(tokio::net::TcpStream::connect(address).await.is_err());
+    /// # }
+    /// ```
+    pub async fn shut_down(mut self) {
+        match self.serving.take() {
+            Some(Serving::Pooled(server)) => server.shut_down().await,
+            Some(Serving::Own { stop, stopped }) => {
+                let _ = stop.send(());
+                let _ = stopped.await;
+            }
+            None => {}
+        }
+    }
 }
 
 impl Drop for MockIdp {
-    /// Stops the server, then verifies the unscoped expectations (see [`MockIdp::verify`]).
+    /// Gives the server back to the pool (or stops a server of its own), then verifies the
+    /// unscoped expectations (see [`MockIdp::verify`]).
     fn drop(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
+        match self.serving.take() {
+            Some(Serving::Pooled(server)) => server.release(),
+            Some(Serving::Own { stop, .. }) => {
+                let _ = stop.send(());
+            }
+            None => {}
         }
         self.idp.expectations.verify_unscoped();
     }

@@ -1,5 +1,7 @@
 //! The embedded default tenant (the tutorial's world) and the empty one.
 
+use std::sync::OnceLock;
+
 use super::{Api, Client, ServerConfig, TenantConfig, TokenLifetimes, User};
 use crate::issuance::keys::Algorithm;
 
@@ -8,46 +10,54 @@ impl Default for TenantConfig {
     /// on), SPA client `sample-spa`, M2M client `sample-m2m` / `sample-m2m-secret`, users
     /// `alice@example.com` (with `read:messages`) and `bob@example.com`, password `password`.
     fn default() -> Self {
-        Self {
-            include_default_tenant: true,
-            signing_alg: Algorithm::RS256,
-            tokens: TokenLifetimes::default(),
-            default_audience: None,
-            allow_any_localhost_port: true,
-            apis: vec![Api {
-                name: Some("Sample API".into()),
-                ..Api::new("https://sample-api")
+        // Built once per process and cloned: a suite starts a mock per test, and building it
+        // (its URLs parsed for their origins) cost more than the rest of a start in a debug
+        // build.
+        static DEFAULT: OnceLock<TenantConfig> = OnceLock::new();
+        DEFAULT.get_or_init(build).clone()
+    }
+}
+
+fn build() -> TenantConfig {
+    TenantConfig {
+        include_default_tenant: true,
+        signing_alg: Algorithm::RS256,
+        tokens: TokenLifetimes::default(),
+        default_audience: None,
+        allow_any_localhost_port: true,
+        apis: vec![Api {
+            name: Some("Sample API".into()),
+            ..Api::new("https://sample-api")
+                .permissions(["read:messages"])
+                .rbac(true)
+        }],
+        clients: vec![
+            Client {
+                name: Some("Sample SPA".into()),
+                ..Client::spa("sample-spa").callback("http://localhost:3000")
+            },
+            Client {
+                name: Some("Sample M2M".into()),
+                ..Client::m2m("sample-m2m", "sample-m2m-secret")
+                    .grant("https://sample-api", ["read:messages"])
+            },
+        ],
+        users: vec![
+            User {
+                given_name: Some("Alice".into()),
+                family_name: Some("Example".into()),
+                ..User::new("alice@example.com")
+                    .name("Alice Example")
                     .permissions(["read:messages"])
-                    .rbac(true)
-            }],
-            clients: vec![
-                Client {
-                    name: Some("Sample SPA".into()),
-                    ..Client::spa("sample-spa").callback("http://localhost:3000")
-                },
-                Client {
-                    name: Some("Sample M2M".into()),
-                    ..Client::m2m("sample-m2m", "sample-m2m-secret")
-                        .grant("https://sample-api", ["read:messages"])
-                },
-            ],
-            users: vec![
-                User {
-                    given_name: Some("Alice".into()),
-                    family_name: Some("Example".into()),
-                    ..User::new("alice@example.com")
-                        .name("Alice Example")
-                        .permissions(["read:messages"])
-                },
-                User {
-                    given_name: Some("Bob".into()),
-                    family_name: Some("Example".into()),
-                    ..User::new("bob@example.com").name("Bob Example")
-                },
-            ],
-            roles: Vec::new(),
-            server: ServerConfig::default(),
-        }
+            },
+            User {
+                given_name: Some("Bob".into()),
+                family_name: Some("Example".into()),
+                ..User::new("bob@example.com").name("Bob Example")
+            },
+        ],
+        roles: Vec::new(),
+        server: ServerConfig::default(),
     }
 }
 

@@ -16,6 +16,7 @@ mod expectations;
 mod independent_verification;
 mod layout;
 mod password;
+mod pool;
 mod refresh;
 mod snapshots;
 mod token_builder;

@@ -1,0 +1,130 @@
+//! A process-wide pool of idle test servers, as wiremock keeps one.
+//!
+//! ## Motivation
+//!
+//! A suite starts one [`MockIdp`](super::MockIdp) per test. Without a pool each start pays for
+//! a thread, a runtime, a listener and a router (about 0.5 ms in a debug build), and the test's
+//! first request pays for a new connection (about 0.7 ms); wiremock's pooled `MockServer`
+//! pays for neither. `mock-idp/bench/start.sh` measures both side by side.
+//!
+//! ## Design constraints
+//!
+//! - **A test gets a fresh mock, always.** What a server keeps between tests is stateless and
+//!   costly: its thread, runtime, bound port and router. What a test can change, it changes in
+//!   an engine ([`Idp`]): its tenant, keys, clock, ids, journal, faults, sessions, codes,
+//!   refresh tokens and expectations. Each lease mounts a new engine built from the test's own
+//!   configuration, so nothing of the previous test can leak; the old engine is dropped when
+//!   the next lease replaces it.
+//! - **Connections outlive leases.** A client that kept a connection to the port (a shared
+//!   `reqwest::Client` does) sends its next request to whichever engine is mounted when the
+//!   request arrives (`engine::EngineSlot`), which is the engine of the mock that owns the port now.
+//! - **Between leases a server answers 503**, as an IdP that is down does; nothing is recorded.
+//! - **Invisible.** `MockIdp::start()` takes a pooled server unless the test asked for what a
+//!   pool cannot give: a fixed port, fresh keys or a keys file. Those get a server of their
+//!   own, as before. [`MockIdp::shut_down`](super::MockIdp::shut_down) takes a server out of the
+//!   pool for good, for tests that need the port to refuse connections.
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::oneshot;
+
+use crate::engine::{AppState, Idp, IdpConfig, SharedIdp, StartError};
+use crate::http::app;
+use crate::store::lock;
+
+/// Servers waiting for a test, most recently used last.
+static IDLE: Mutex<Vec<PooledServer>> = Mutex::new(Vec::new());
+
+/// A server thread, its port and its slot. It runs until [`PooledServer::shut_down`], or for
+/// the rest of the process.
+#[derive(Debug)]
+pub(crate) struct PooledServer {
+    address: SocketAddr,
+    slot: AppState,
+    stop: oneshot::Sender<()>,
+    stopped: oneshot::Receiver<()>,
+}
+
+impl PooledServer {
+    pub(super) fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Leases an idle server (or starts one) and mounts a new engine for `config` on it.
+    pub(super) fn lease(config: &IdpConfig) -> Result<(Self, SharedIdp), StartError> {
+        let idle = lock(&IDLE).pop();
+        match idle {
+            Some(server) => match Idp::new(config, server.address.port()) {
+                Ok(idp) => {
+                    let idp = Arc::new(idp);
+                    server.slot.mount(Arc::clone(&idp));
+                    Ok((server, idp))
+                }
+                Err(e) => {
+                    lock(&IDLE).push(server);
+                    Err(e)
+                }
+            },
+            None => Self::start(config),
+        }
+    }
+
+    /// Vacates the server and puts it back in the pool.
+    pub(super) fn release(self) {
+        self.slot.vacate();
+        lock(&IDLE).push(self);
+    }
+
+    /// Stops the server; when this returns, its port refuses connections.
+    pub(super) async fn shut_down(self) {
+        self.slot.vacate();
+        let _ = self.stop.send(());
+        let _ = self.stopped.await;
+    }
+
+    fn start(config: &IdpConfig) -> Result<(Self, SharedIdp), StartError> {
+        let bind = |source| StartError::Bind {
+            addr: "127.0.0.1:0".into(),
+            source,
+        };
+        // Bound here, before the thread runs: connections queue until it accepts them, so the
+        // caller need not wait for the thread.
+        let listener = TcpListener::bind("127.0.0.1:0").map_err(bind)?;
+        listener.set_nonblocking(true).map_err(bind)?;
+        let address = listener.local_addr().map_err(bind)?;
+        let idp = Arc::new(Idp::new(config, address.port())?);
+        let slot = AppState::serving(Arc::clone(&idp));
+        let router = app(slot.clone());
+        let (stop, stop_rx) = oneshot::channel::<()>();
+        let (stopped_tx, stopped) = oneshot::channel::<()>();
+        std::thread::Builder::new()
+            .name(format!("mock-idp {address}"))
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("mock-idp could not build its runtime");
+                runtime.block_on(async move {
+                    let listener = tokio::net::TcpListener::from_std(listener)
+                        .expect("a bound, non-blocking listener converts");
+                    let _ = axum::serve(listener, router)
+                        .with_graceful_shutdown(async {
+                            let _ = stop_rx.await;
+                        })
+                        .await;
+                });
+                let _ = stopped_tx.send(());
+            })
+            .expect("mock-idp could not spawn its thread");
+        Ok((
+            Self {
+                address,
+                slot,
+                stop,
+                stopped,
+            },
+            idp,
+        ))
+    }
+}

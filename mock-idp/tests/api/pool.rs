@@ -1,0 +1,199 @@
+//! `MockIdp::start()` hands out pooled servers (mock::pool): a test must still get a fresh
+//! mock, with nothing of the previous user of its server.
+
+use std::time::Duration;
+
+use mock_idp::{Endpoint, MockIdp, User};
+
+use crate::helpers::{Browser, client, token_form};
+
+/// Leaves its mark on every part of a mock's state: a user, a session, a fault, a clock move,
+/// a rotated key, a met expectation and journal entries.
+async fn use_every_kind_of_state(idp: &MockIdp) {
+    idp.upsert_user(User::new("carol@example.com").password("hunter2"));
+    Browser::new(idp).sign_in("alice@example.com").await;
+    assert_eq!(idp.sessions().len(), 1);
+    idp.expect(Endpoint::Jwks).times(1);
+    client().get(idp.jwks_uri()).send().await.unwrap();
+    idp.fault(Endpoint::Jwks).status(503).install();
+    idp.clock().advance(Duration::from_secs(86_400));
+    idp.rotate_keys();
+}
+
+/// Starts mocks until one lands on `address` again; tests run in parallel and may take it.
+async fn start_on(address: std::net::SocketAddr) -> Option<MockIdp> {
+    for _ in 0..50 {
+        let idp = MockIdp::start().await;
+        if idp.address() == address {
+            return Some(idp);
+        }
+    }
+    None
+}
+
+#[tokio::test]
+async fn the_next_mock_on_a_pooled_server_has_nothing_of_the_previous_one() {
+    // Arrange: a mock whose every part of state was used, then dropped.
+    let first = MockIdp::start().await;
+    let address = first.address();
+    let fresh_kid = first.active_kid();
+    use_every_kind_of_state(&first).await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    drop(first);
+
+    // Act
+    let next = start_on(address)
+        .await
+        .expect("a dropped mock's server is handed out again");
+
+    // Assert
+    assert!(next.received_requests().is_empty(), "no journal entry");
+    assert!(next.sessions().is_empty(), "no session");
+    assert!(
+        (next.clock().now() - now).abs() < 3_600,
+        "the clock was not moved"
+    );
+    assert_eq!(next.active_kid(), fresh_kid, "no rotated key");
+    assert_eq!(next.jwks()["keys"].as_array().unwrap().len(), 1);
+    let jwks = client().get(next.jwks_uri()).send().await.unwrap();
+    assert_eq!(jwks.status(), 200, "no fault");
+    let carol = token_form(
+        &next,
+        &[
+            ("grant_type", "password"),
+            ("client_id", "sample-spa"),
+            ("username", "carol@example.com"),
+            ("password", "hunter2"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        carol.0, 403,
+        "no user added by the previous mock: {:?}",
+        carol.1
+    );
+    // The previous mock's `times(1)` on the JWKS would fail here if it had come along: this
+    // mock saw one JWKS request too, but a second one now makes two.
+    client().get(next.jwks_uri()).send().await.unwrap();
+    next.verify();
+}
+
+#[tokio::test]
+async fn a_client_that_kept_its_connection_talks_to_the_new_mock() {
+    // Arrange: one client, its connection to the port kept alive across the two mocks.
+    let http = client();
+    let first = MockIdp::start().await;
+    let address = first.address();
+    http.get(first.url("/health")).send().await.unwrap();
+    drop(first);
+    let next = start_on(address)
+        .await
+        .expect("the server is handed out again");
+
+    // Act
+    let response = http.get(next.url("/health")).send().await.unwrap();
+
+    // Assert: the request is in the new mock's journal, and in no other.
+    assert_eq!(response.status(), 200);
+    let journal = next.received_requests();
+    assert_eq!(journal.len(), 1);
+    assert_eq!(journal[0].endpoint, Endpoint::Health);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mocks_started_in_parallel_each_get_their_own_server_and_state() {
+    // Arrange
+    let mocks: Vec<MockIdp> = start_eight(|i| async move {
+        MockIdp::builder()
+            .user(User::new(format!("u{i}@example.com")))
+            .start()
+            .await
+    })
+    .await;
+
+    // Act: each mock mints for its own users only.
+    let mut addresses: Vec<_> = mocks.iter().map(MockIdp::address).collect();
+    addresses.sort();
+    addresses.dedup();
+
+    // Assert
+    assert_eq!(addresses.len(), mocks.len(), "one server each");
+    for (i, idp) in mocks.iter().enumerate() {
+        let token = password_grant_as(idp, &format!("u{i}@example.com")).await;
+        assert_eq!(token.0, 200, "{i}: {:?}", token.1);
+        let other =
+            password_grant_as(idp, &format!("u{}@example.com", (i + 1) % mocks.len())).await;
+        assert_eq!(other.0, 403, "{i} knows only its own user");
+    }
+}
+
+#[tokio::test]
+async fn a_mock_that_shut_down_no_longer_accepts_connections() {
+    // Arrange
+    let idp = MockIdp::start().await;
+    let address = idp.address();
+
+    // Act
+    idp.shut_down().await;
+
+    // Assert
+    assert!(tokio::net::TcpStream::connect(address).await.is_err());
+}
+
+#[tokio::test]
+async fn a_fixed_port_still_gets_a_server_of_its_own_that_stops_on_drop() {
+    // Arrange: a free port, then a mock asked to listen on it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let idp = MockIdp::builder().port(port).start().await;
+    assert_eq!(idp.address().port(), port);
+
+    // Act
+    drop(idp);
+
+    // Assert: nothing listens there any more (the server stops a moment after the drop).
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_ok()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "port {port} still open"
+        );
+        tokio::task::yield_now().await;
+    }
+}
+
+async fn password_grant_as(idp: &MockIdp, email: &str) -> (u16, serde_json::Value) {
+    token_form(
+        idp,
+        &[
+            ("grant_type", "password"),
+            ("client_id", "sample-spa"),
+            ("username", email),
+            ("password", "password"),
+        ],
+    )
+    .await
+}
+
+/// Starts eight mocks at once, on the runtime's worker threads.
+async fn start_eight<F, Fut>(start: F) -> Vec<MockIdp>
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = MockIdp> + Send + 'static,
+{
+    let handles: Vec<_> = (0..8).map(|i| tokio::spawn(start(i))).collect();
+    let mut mocks = Vec::new();
+    for handle in handles {
+        mocks.push(handle.await.unwrap());
+    }
+    mocks
+}
