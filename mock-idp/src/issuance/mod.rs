@@ -4,7 +4,7 @@
 //! | claim | access token | ID token |
 //! |---|---|---|
 //! | `iss` | issuer, with its trailing slash | same |
-//! | `sub` | `auth0|<id>`, or `<client_id>@clients` for client credentials | `auth0|<id>` |
+//! | `sub` | `auth0\|<id>`, or `<client_id>@clients` for client credentials | `auth0\|<id>` |
 //! | `aud` | API identifier; `[api, <issuer>userinfo]` when `openid` was granted | the client id (a string) |
 //! | `azp` | the client id | — |
 //! | `scope` | granted scopes, space-separated | — |

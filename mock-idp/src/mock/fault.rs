@@ -5,7 +5,7 @@ use std::time::Duration;
 use crate::control::faults::Fault;
 use crate::engine::SharedIdp;
 
-/// Installs a fault; from [`MockIdp::fault`].
+/// Installs a fault; from [`MockIdp::fault`](crate::MockIdp::fault).
 ///
 /// ```
 /// # #[tokio::main] async fn main() {

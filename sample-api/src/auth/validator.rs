@@ -7,7 +7,7 @@
 //! 2. **Shape and protected header**, read by [`CompactJws::parse`] before any key is
 //!    touched: three strict base64url segments, `alg` exactly `RS256`, no `crit`/`b64`/`zip`,
 //!    an access-token `typ`, a string `kid`; `jku`, `x5u`, `jwk`, `x5c` never read (see
-//!    [`jws`](super::jws)).
+//!    [`jws`]).
 //! 3. **Key** from the [`JwksCache`] by exact `kid` (which may answer 503-worthy
 //!    `Unavailable`).
 //! 4. **Signature**: RS256 with that key, over the bytes as received.
@@ -24,7 +24,7 @@
 //!
 //! Steps 4–6 are what `jsonwebtoken::decode` does; `tests/api/differential.rs` checks that
 //! this validator and `jsonwebtoken` 12 accept the same tokens and reject the others for the
-//! same reason. Why they are not delegated to it: see [`jws`](super::jws).
+//! same reason. Why they are not delegated to it: see [`jws`].
 //!
 //! # Leeway
 //!
