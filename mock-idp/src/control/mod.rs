@@ -2,12 +2,14 @@
 //! any language. On by default; `--no-control-api` turns it off.
 
 pub(crate) mod expectations;
+mod explain;
 pub(crate) mod faults;
 pub(crate) mod guard;
+mod inspector;
 pub(crate) mod journal;
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -18,13 +20,18 @@ use serde_json::{Value, json};
 use crate::control::faults::Fault;
 use crate::engine::SharedIdp;
 use crate::error::OAuthError;
+use crate::http::token::MAX_BODY;
 use crate::issuance::builder::{Signing, TokenBuilder, TokenKind};
 use crate::issuance::jws::Claims;
 use crate::tenant::User;
 
 pub(crate) fn router() -> Router<SharedIdp> {
     Router::new()
-        .route("/tokens", post(mint))
+        .route("/tokens", get(inspector::tokens).post(mint))
+        .route(
+            "/explain",
+            post(explain::explain).layer(DefaultBodyLimit::max(MAX_BODY)),
+        )
         .route("/keys/rotate", post(rotate))
         .route("/keys/retire", post(retire))
         .route("/clock", get(clock).post(move_clock))

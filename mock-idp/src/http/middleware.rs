@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::control::journal::{Endpoint, JournalNote, RecordedRequest};
 use crate::engine::SharedIdp;
+use crate::error::ErrorCode;
 
 /// Marks a response produced by fault injection.
 #[derive(Clone, Copy, Debug)]
@@ -72,8 +73,8 @@ pub(crate) async fn record(State(idp): State<SharedIdp>, request: Request, next:
         .cloned()
         .unwrap_or_default();
     let endpoint = Endpoint::of_path(&path);
-    // Reading the journal must not fill it.
-    if !(endpoint == Endpoint::Control && path == "/_mock/requests") {
+    // Reading the journal must not fill it, nor the inspector page polling it.
+    if !is_inspector_read(&method, &path) {
         let entry = RecordedRequest {
             seq: 0,
             method,
@@ -84,9 +85,30 @@ pub(crate) async fn record(State(idp): State<SharedIdp>, request: Request, next:
             grant_type: note.grant_type,
             client_id: note.client_id,
             faulted: response.extensions().get::<Faulted>().is_some(),
+            error: response
+                .extensions()
+                .get::<ErrorCode>()
+                .map(|code| code.0.to_owned()),
+            tokens: note.tokens,
         };
         idp.expectations.observe(&entry, watermark);
         idp.journal.push(entry);
     }
     response
+}
+
+/// The reads the inspector page repeats while it is open: the journal, the tokens, the page
+/// itself and its assets. Journaling them would bury the requests it is there to show.
+fn is_inspector_read(method: &str, path: &str) -> bool {
+    path == "/_mock/requests"
+        || (method == "GET"
+            && matches!(
+                path,
+                "/_mock"
+                    | "/_mock/"
+                    | "/_mock/tokens"
+                    | "/_mock/tenant"
+                    | "/_mock/inspector.js"
+                    | "/_mock/inspector.css"
+            ))
 }
