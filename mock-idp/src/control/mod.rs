@@ -12,7 +12,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -27,6 +27,9 @@ use crate::tenant::User;
 
 pub(crate) fn router() -> Router<SharedIdp> {
     Router::new()
+        .route("/", get(inspector::page))
+        .route("/inspector.js", get(inspector::script))
+        .route("/inspector.css", get(inspector::style))
         .route("/tokens", get(inspector::tokens).post(mint))
         .route(
             "/explain",
@@ -44,7 +47,14 @@ pub(crate) fn router() -> Router<SharedIdp> {
         .route("/users/{email}", put(put_user).delete(delete_user))
         .route("/login", post(next_login))
         .route("/sessions", get(sessions).delete(end_sessions))
+        .route("/sessions/{sid}", delete(inspector::end_session))
         .route("/reset", post(reset))
+}
+
+/// `/_mock/`, the inspector page: outside [`router`], whose nest under `/_mock` matches the
+/// path without the slash only. Give it the same guard.
+pub(crate) fn inspector_page() -> Router<SharedIdp> {
+    Router::new().route("/_mock/", get(inspector::page))
 }
 
 /// Turns a JSON extractor rejection into an OAuth-style 400 (not axum's plain-text 422).

@@ -32,7 +32,7 @@
 
 mod checks;
 mod decode;
-mod words;
+pub(crate) mod words;
 
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize, Serializer};

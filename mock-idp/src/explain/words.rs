@@ -1,7 +1,7 @@
 //! Times in the words a person reads: `1 h 2 min`, `2030-01-01T00:00:00Z`.
 
 /// A duration in seconds, to the two largest units (`3 d 4 h`, `5 min 6 s`, `7 s`).
-pub(super) fn duration(secs: u64) -> String {
+pub(crate) fn duration(secs: u64) -> String {
     const UNITS: [(u64, &str); 4] = [(86_400, "d"), (3_600, "h"), (60, "min"), (1, "s")];
     if secs == 0 {
         return "0 s".into();
@@ -20,7 +20,7 @@ pub(super) fn duration(secs: u64) -> String {
 }
 
 /// Unix seconds as RFC 3339 UTC.
-pub(super) fn timestamp(unix: i64) -> String {
+pub(crate) fn timestamp(unix: i64) -> String {
     let days = unix.div_euclid(86_400);
     let secs = unix.rem_euclid(86_400);
     let (year, month, day) = civil_from_days(days);

@@ -96,8 +96,10 @@ pub(crate) fn app(idp: SharedIdp) -> Router {
         .merge(browser)
         .merge(pages);
     if idp.control_api {
-        let guard = from_fn_with_state(Arc::clone(&idp), control::guard::guard);
-        router = router.nest("/_mock", control::router().layer(guard));
+        let guard = || from_fn_with_state(Arc::clone(&idp), control::guard::guard);
+        router = router
+            .nest("/_mock", control::router().layer(guard()))
+            .merge(control::inspector_page().layer(guard()));
     }
     router
         .fallback(not_found)

@@ -49,6 +49,11 @@ impl RetiredKeys {
         lock(&self.keys).iter().find(|k| k.kid == kid).cloned()
     }
 
+    /// Oldest retirement first.
+    pub(crate) fn list(&self) -> Vec<RetiredKey> {
+        lock(&self.keys).clone()
+    }
+
     /// Forgets `kid`: a key published again (deterministic rotation after a reset reuses the
     /// embedded keys) is no longer retired.
     pub(crate) fn forget(&self, kid: &str) {

@@ -15,6 +15,7 @@ mod errors;
 mod expectations;
 mod explain;
 mod independent_verification;
+mod inspector;
 mod issued_tokens;
 mod layout;
 mod password;
