@@ -177,10 +177,15 @@ function showReport(report) {
     parts.push(el("ul", "hints", ...report.hints.map((hint) => el("li", "", hint))));
   }
   const decoded = el(
-    "div",
-    "cols",
-    el("div", "", el("h4", "", "header"), el("pre", "", JSON.stringify(report.header, null, 2))),
-    el("div", "", el("h4", "", "claims"), el("pre", "", JSON.stringify(report.claims, null, 2))),
+    "details",
+    "",
+    el("summary", "", "Decoded, unverified"),
+    el(
+      "div",
+      "cols",
+      el("div", "", el("h4", "", "header"), el("pre", "", JSON.stringify(report.header, null, 2))),
+      el("div", "", el("h4", "", "claims"), el("pre", "", JSON.stringify(report.claims, null, 2))),
+    ),
   );
   parts.push(decoded);
   result.replaceChildren(...parts);

@@ -13,11 +13,21 @@ use crate::explain::words::{duration, timestamp};
 use crate::http::html::escape;
 use crate::store::issued::{IssuedBy, IssuedToken, TokenUse};
 use crate::store::retired_keys::RetiredBy;
+use crate::tenant::PASSWORD_REALM;
 
 /// How many rows and tokens the page shows; `GET /_mock/requests` and `GET /_mock/tokens`
 /// have them all.
 const SHOWN_REQUESTS: usize = 200;
 const SHOWN_TOKENS: usize = 50;
+
+/// The grant types a client may be allowed, by their wire names.
+const GRANT_TYPES: [&str; 5] = [
+    "authorization_code",
+    "refresh_token",
+    "password",
+    PASSWORD_REALM,
+    "client_credentials",
+];
 
 /// The endpoints the Requests filter offers, in the journal's names.
 const ENDPOINTS: [Endpoint; 11] = [
@@ -101,6 +111,7 @@ pub(super) fn page(idp: &Idp) -> String {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>mock-idp inspector</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/_mock/inspector.css">
 <script src="/_mock/inspector.js" defer></script>
 </head>
@@ -357,10 +368,11 @@ fn tenant(idp: &Idp) -> String {
             .iter()
             .map(|g| format!("{}: {}", g.audience, g.scopes.join(" ")))
             .collect();
-        let grant_types = client
-            .grant_types
-            .clone()
-            .unwrap_or_else(|| vec!["(by type)".into()]);
+        let grant_types: Vec<String> = GRANT_TYPES
+            .iter()
+            .filter(|g| client.allows_grant(g))
+            .map(|g| (*g).to_owned())
+            .collect();
         let _ = write!(
             out,
             "<tr><td><code>{}</code>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
