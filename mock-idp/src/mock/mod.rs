@@ -517,7 +517,9 @@ impl MockIdp {
         self.idp.sessions.end_all();
     }
 
-    /// Back to the starting state: tenant, keys, clock, journal, faults, sessions, grants.
+    /// Back to the starting state: tenant, keys, clock, journal, faults, sessions, grants, the
+    /// tokens handed out (keys it unpublishes are remembered as retired, for
+    /// [`explain`](MockIdp::explain)).
     /// [Expectations](MockIdp::expect) stay, with their counts: they belong to the test, not
     /// to the mock's state (`POST /_mock/reset` leaves them too).
     ///
