@@ -16,7 +16,9 @@ use crate::control::journal::Journal;
 use crate::ids::IdGenerator;
 use crate::issuance::keys::{KeyError, KeyRing, KeySource, SigningKey};
 use crate::store::codes::AuthorizationCodes;
+use crate::store::issued::{IssuedBy, IssuedTokens, TokenUse};
 use crate::store::refresh::RefreshTokens;
+use crate::store::retired_keys::{RetiredBy, RetiredKeys};
 use crate::store::revoked::RevokedTokens;
 use crate::store::sessions::{SessionInfo, Sessions};
 use crate::store::transactions::{AuthorizationRequest, Transactions};
@@ -221,6 +223,10 @@ pub(crate) struct Idp {
     pub(crate) revoked: RevokedTokens,
     pub(crate) sessions: Sessions,
     pub(crate) transactions: Transactions,
+    /// The tokens handed out, for the inspector.
+    pub(crate) issued: IssuedTokens,
+    /// Keys no longer published, by `kid`, for the explainer.
+    pub(crate) retired_keys: RetiredKeys,
     /// Not cleared by [`Idp::reset`]: expectations belong to the test, not to the mock.
     pub(crate) expectations: Expectations,
 }
@@ -294,6 +300,8 @@ impl Idp {
             revoked: RevokedTokens::default(),
             sessions: Sessions::default(),
             transactions: Transactions::default(),
+            issued: IssuedTokens::default(),
+            retired_keys: RetiredKeys::default(),
             expectations: Expectations::default(),
         })
     }
@@ -338,19 +346,57 @@ impl Idp {
     }
 
     pub(crate) fn rotate_keys(&self) -> Result<String, KeyError> {
-        let mut keys = write(&self.keys);
-        Ok(keys.rotate()?.kid().to_owned())
+        let kid = write(&self.keys).rotate()?.kid().to_owned();
+        self.retired_keys.forget(&kid);
+        Ok(kid)
     }
 
     pub(crate) fn retire_keys(&self) -> Result<usize, KeyError> {
-        write(&self.keys).retire_old()
+        let retired: Vec<String> = {
+            let mut keys = write(&self.keys);
+            let active = keys.active();
+            let old = keys
+                .keys()
+                .iter()
+                .filter(|k| k.kid() != active.kid())
+                .map(|k| k.kid().to_owned())
+                .collect();
+            keys.retire_old()?;
+            old
+        };
+        let count = retired.len();
+        self.retired_keys
+            .remember(retired, self.clock.now(), RetiredBy::Retire);
+        Ok(count)
+    }
+
+    /// Remembers a token handed out (for the inspector); returns its id there.
+    pub(crate) fn remember_token(&self, kind: TokenUse, by: IssuedBy, token: &str) -> u64 {
+        self.issued
+            .remember(self.clock.now(), kind, by, token.to_owned())
     }
 
     /// Back to how the mock started: tenant, keys, clock, ids, journal, faults, grants,
-    /// sessions. Not expectations, which belong to the test.
+    /// sessions, the tokens handed out. Not expectations, which belong to the test. The keys
+    /// the reset unpublishes are remembered as retired (by the clock before it is reset).
     pub(crate) fn reset(&self) {
         *write(&self.tenant) = Arc::clone(&self.initial_tenant);
-        *write(&self.keys) = self.initial_keys.clone();
+        let dropped: Vec<String> = {
+            let mut keys = write(&self.keys);
+            let initial = self.initial_keys.keys();
+            let dropped = keys
+                .keys()
+                .iter()
+                .filter(|k| !initial.iter().any(|i| i.kid() == k.kid()))
+                .map(|k| k.kid().to_owned())
+                .collect();
+            *keys = self.initial_keys.clone();
+            dropped
+        };
+        self.retired_keys.clear();
+        self.retired_keys
+            .remember(dropped, self.clock.now(), RetiredBy::Reset);
+        self.issued.clear();
         self.clock.reset();
         self.ids.reset();
         self.journal.clear();

@@ -5,6 +5,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+/// The `error` code a response carried (a response extension), for the journal.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ErrorCode(pub(crate) &'static str);
+
 /// An error from a JSON endpoint of the mock (token, userinfo, revoke, control API).
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum OAuthError {
@@ -114,6 +118,7 @@ impl IntoResponse for OAuthError {
         }
         let body = json!({"error": self.code(), "error_description": self.description()});
         let mut response = (self.status(), axum::Json(body)).into_response();
+        response.extensions_mut().insert(ErrorCode(self.code()));
         let headers = response.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));

@@ -87,6 +87,31 @@
 //! [`MockIdp::fail_next`] and [`MockIdp::fault`] make endpoints fail or slow down;
 //! [`MockIdp::received_requests`] shows what was asked.
 //!
+//! ## Why was a token rejected?
+//!
+//! [`MockIdp::explain`] runs the checks a hardened validator makes (`structure`, `alg`, `kid`,
+//! `signature`, `typ`, `iss`, `aud`, `exp`, `nbf`, `scope`) against the mock's keys, the keys
+//! it retired, its clock and tenant, and answers with a [`Report`]: a sentence per check and
+//! hints that say what to do (an ID token sent as an access token, the audience to ask for, a
+//! retired key, expiry by how much, the user or grant that would give a missing scope).
+//!
+//! ```
+//! # #[tokio::main] async fn main() {
+//! use mock_idp::{Check, MockIdp};
+//! // Arrange
+//! let idp = MockIdp::start().await;
+//! let token = idp.token().expired().sign();
+//!
+//! // Act
+//! let report = idp.explain(&token).audience("https://sample-api").report();
+//!
+//! // Assert
+//! assert!(!report.is_valid());
+//! assert!(!report.check(Check::Exp).ok());
+//! assert!(report.hints[0].contains("expired 1 h ago by the mock's clock"), "{:?}", report.hints);
+//! # }
+//! ```
+//!
 //! ## Expectations
 //!
 //! As with wiremock, a test can say how many requests of a kind it expects, and the mock
@@ -165,6 +190,7 @@ mod clock;
 mod control;
 mod engine;
 mod error;
+mod explain;
 mod grants;
 mod http;
 mod ids;
@@ -178,10 +204,11 @@ mod tenant;
 pub use clock::{Clock, DETERMINISTIC_EPOCH};
 pub use control::journal::{Endpoint, RecordedRequest};
 pub use engine::{IdpConfig, StartError};
+pub use explain::{Check, CheckResult, Outcome, Report, Verdict};
 pub use http::paths;
 pub use issuance::builder::TokenBuilder;
 pub use issuance::keys::{Algorithm, KeyError};
-pub use mock::{Expectation, ExpectationGuard, FaultBuilder, MockIdp, MockIdpBuilder};
+pub use mock::{Expectation, ExpectationGuard, Explain, FaultBuilder, MockIdp, MockIdpBuilder};
 pub use server::Server;
 pub use store::sessions::SessionInfo;
 pub use tenant::{

@@ -7,7 +7,8 @@ import { defineConfig, devices } from "@playwright/test";
  *
  * This default config starts no servers: it runs the specs that need none (the browser smoke
  * test). The suites with servers of their own have their own configs, because both own
- * port 3000: playwright.spa-js.config.ts and playwright.sample-spa.config.ts.
+ * port 3000: playwright.spa-js.config.ts and playwright.sample-spa.config.ts; the inspector's
+ * (playwright.inspector.config.ts) starts a mock of its own on :4010.
  */
 /**
  * Whether a suite may use servers already listening on its ports (handy while editing specs).
@@ -30,7 +31,7 @@ const chromiumArgs = [
 export default defineConfig({
   testDir: "./specs",
   // Specs with servers of their own run under their own configs.
-  testIgnore: ["**/spa-js.spec.ts", "**/sample-spa/**"],
+  testIgnore: ["**/spa-js.spec.ts", "**/sample-spa/**", "**/inspector.spec.ts"],
   forbidOnly: !!process.env.CI,
   retries: 0,
   // The specs share one mock-idp and its session cookies; run them one at a time.

@@ -161,6 +161,10 @@ fn browser_steps(root: &Path, spa: &Path) -> Result<Vec<Step>, String> {
             "e2e: sample-spa → mock-idp → sample-api",
             "playwright.sample-spa.config.ts",
         ),
+        (
+            "e2e: the inspector page (writes docs/inspector/*.png)",
+            "playwright.inspector.config.ts",
+        ),
     ] {
         steps.push(Step {
             env: servers.clone(),

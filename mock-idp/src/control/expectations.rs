@@ -265,6 +265,8 @@ mod tests {
             grant_type: None,
             client_id: None,
             faulted: false,
+            error: None,
+            tokens: Vec::new(),
         }
     }
 

@@ -121,6 +121,13 @@ pub struct RecordedRequest {
     pub client_id: Option<String>,
     /// Whether the answer came from an injected fault.
     pub faulted: bool,
+    /// The `error` code of an error answer (`invalid_grant`, `access_denied`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The tokens it handed out, by their id in `GET /_mock/tokens` (the inspector's Tokens
+    /// panel); never the tokens themselves.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tokens: Vec<u64>,
 }
 
 /// What a handler tells the journal about a request (a response extension).
@@ -128,6 +135,8 @@ pub struct RecordedRequest {
 pub(crate) struct JournalNote {
     pub(crate) grant_type: Option<String>,
     pub(crate) client_id: Option<String>,
+    /// Ids in the issued-tokens store.
+    pub(crate) tokens: Vec<u64>,
 }
 
 #[derive(Debug)]

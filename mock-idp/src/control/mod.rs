@@ -2,15 +2,17 @@
 //! any language. On by default; `--no-control-api` turns it off.
 
 pub(crate) mod expectations;
+mod explain;
 pub(crate) mod faults;
 pub(crate) mod guard;
+mod inspector;
 pub(crate) mod journal;
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -18,13 +20,21 @@ use serde_json::{Value, json};
 use crate::control::faults::Fault;
 use crate::engine::{AppState, SharedIdp};
 use crate::error::OAuthError;
+use crate::http::token::MAX_BODY;
 use crate::issuance::builder::{Signing, TokenBuilder, TokenKind};
 use crate::issuance::jws::Claims;
 use crate::tenant::User;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
-        .route("/tokens", post(mint))
+        .route("/", get(inspector::page))
+        .route("/inspector.js", get(inspector::script))
+        .route("/inspector.css", get(inspector::style))
+        .route("/tokens", get(inspector::tokens).post(mint))
+        .route(
+            "/explain",
+            post(explain::explain).layer(DefaultBodyLimit::max(MAX_BODY)),
+        )
         .route("/keys/rotate", post(rotate))
         .route("/keys/retire", post(retire))
         .route("/clock", get(clock).post(move_clock))
@@ -37,7 +47,14 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/users/{email}", put(put_user).delete(delete_user))
         .route("/login", post(next_login))
         .route("/sessions", get(sessions).delete(end_sessions))
+        .route("/sessions/{sid}", delete(inspector::end_session))
         .route("/reset", post(reset))
+}
+
+/// `/_mock/`, the inspector page: outside [`router`], whose nest under `/_mock` matches the
+/// path without the slash only. Give it the same guard.
+pub(crate) fn inspector_page() -> Router<AppState> {
+    Router::new().route("/_mock/", get(inspector::page))
 }
 
 /// Turns a JSON extractor rejection into an OAuth-style 400 (not axum's plain-text 422).

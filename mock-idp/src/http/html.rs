@@ -8,6 +8,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
+use crate::error::ErrorCode;
+
 /// Escapes text for HTML element content and quoted attribute values.
 pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -112,7 +114,9 @@ impl IntoResponse for PageError {
             escape(error),
             escape(description)
         );
-        interactive(status, page("Error", &body))
+        let mut response = interactive(status, page("Error", &body));
+        response.extensions_mut().insert(ErrorCode(error));
+        response
     }
 }
 

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::control::journal::{Endpoint, JournalNote, RecordedRequest};
 use crate::engine::{AppState, SharedIdp};
-use crate::error::OAuthError;
+use crate::error::{ErrorCode, OAuthError};
 
 /// Marks a response produced by fault injection.
 #[derive(Clone, Copy, Debug)]
@@ -83,8 +83,8 @@ pub(crate) async fn record(State(slot): State<AppState>, request: Request, next:
         .cloned()
         .unwrap_or_default();
     let endpoint = Endpoint::of_path(&path);
-    // Reading the journal must not fill it.
-    if !(endpoint == Endpoint::Control && path == "/_mock/requests") {
+    // Reading the journal must not fill it, nor the inspector page polling it.
+    if !is_inspector_read(&method, &path) {
         let entry = RecordedRequest {
             seq: 0,
             method,
@@ -95,6 +95,11 @@ pub(crate) async fn record(State(slot): State<AppState>, request: Request, next:
             grant_type: note.grant_type,
             client_id: note.client_id,
             faulted: response.extensions().get::<Faulted>().is_some(),
+            error: response
+                .extensions()
+                .get::<ErrorCode>()
+                .map(|code| code.0.to_owned()),
+            tokens: note.tokens,
         };
         idp.expectations.observe(&entry, watermark);
         idp.journal.push(entry);
@@ -114,4 +119,20 @@ pub(crate) async fn control_api_enabled(
     } else {
         super::not_found().await
     }
+}
+
+/// The reads the inspector page repeats while it is open: the journal, the tokens, the page
+/// itself and its assets. Journaling them would bury the requests it is there to show.
+fn is_inspector_read(method: &str, path: &str) -> bool {
+    path == "/_mock/requests"
+        || (method == "GET"
+            && matches!(
+                path,
+                "/_mock"
+                    | "/_mock/"
+                    | "/_mock/tokens"
+                    | "/_mock/tenant"
+                    | "/_mock/inspector.js"
+                    | "/_mock/inspector.css"
+            ))
 }

@@ -98,7 +98,13 @@ pub(crate) fn app(slot: AppState) -> Router {
         .merge(metadata)
         .merge(browser)
         .merge(pages)
-        .nest("/_mock", control::router().layer(guard).layer(enabled))
+        .nest(
+            "/_mock",
+            control::router()
+                .layer(guard.clone())
+                .layer(enabled.clone()),
+        )
+        .merge(control::inspector_page().layer(guard).layer(enabled))
         .fallback(not_found)
         .layer(from_fn_with_state(slot.clone(), middleware::record))
         .with_state(slot)

@@ -5,13 +5,14 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::Value;
 
 use crate::control::journal::JournalNote;
 use crate::engine::{Idp, SharedIdp};
 use crate::error::OAuthError;
 use crate::grants::params::Params;
 use crate::grants::{self, GrantType, client_auth};
+use crate::issuance::Issued;
+use crate::store::issued::{IssuedBy, TokenUse};
 
 /// Token request bodies larger than this get 413. Real requests are well under 4 KiB.
 pub(crate) const MAX_BODY: usize = 64 * 1024;
@@ -66,7 +67,17 @@ pub(crate) async fn token(
         Err(e) => Err(e),
     };
     let mut response = match result {
-        Ok(body) => {
+        Ok((issued, by)) => {
+            note.tokens.push(idp.remember_token(
+                TokenUse::Access,
+                by.clone(),
+                &issued.access_token,
+            ));
+            if let Some(id_token) = &issued.id_token {
+                note.tokens
+                    .push(idp.remember_token(TokenUse::Id, by, id_token));
+            }
+            let body = issued.to_json();
             let mut response = (StatusCode::OK, axum::Json(body)).into_response();
             let headers = response.headers_mut();
             headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -79,7 +90,13 @@ pub(crate) async fn token(
     response
 }
 
-fn exchange(idp: &Idp, headers: &HeaderMap, params: &Params) -> Result<Value, OAuthError> {
+/// The tokens, and who asked for them: the grant and the client it authenticated (whose id a
+/// Basic header carries, not the form).
+fn exchange(
+    idp: &Idp,
+    headers: &HeaderMap,
+    params: &Params,
+) -> Result<(Issued, IssuedBy), OAuthError> {
     let grant = GrantType::parse(params.require("grant_type")?)?;
     let tenant = idp.tenant();
     let client = client_auth::authenticate(&tenant, headers, params)?;
@@ -89,5 +106,10 @@ fn exchange(idp: &Idp, headers: &HeaderMap, params: &Params) -> Result<Value, OA
             grant.as_str()
         )));
     }
-    Ok(grants::issue(idp, grant, &tenant, client, params)?.to_json())
+    let issued = grants::issue(idp, grant, &tenant, client, params)?;
+    let by = IssuedBy::Grant {
+        grant_type: grant.as_str().to_owned(),
+        client_id: client.client_id.clone(),
+    };
+    Ok((issued, by))
 }

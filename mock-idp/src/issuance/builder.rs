@@ -10,6 +10,7 @@ use super::{access_token, id_token};
 use crate::engine::Idp;
 use crate::issuance::jws::{self, Claims, Signer};
 use crate::issuance::keys::{Algorithm, foreign_key};
+use crate::store::issued::{IssuedBy, TokenUse};
 use crate::tenant::AppType;
 
 /// Which kind of token to mint: the control API's `kind` (`"access"`, `"id"`).
@@ -656,7 +657,13 @@ impl TokenBuilder {
         let mut claims = self.defaults();
         merge(&mut header, self.header);
         merge(&mut claims, self.claims);
-        jws::encode(&header, &claims, &signer)
+        let token = jws::encode(&header, &claims, &signer);
+        let kind = match self.kind {
+            TokenKind::Access => TokenUse::Access,
+            TokenKind::Id => TokenUse::Id,
+        };
+        idp.remember_token(kind, IssuedBy::Minted, &token);
+        token
     }
 
     fn defaults(&self) -> Claims {

@@ -3,11 +3,13 @@
 
 mod builder;
 mod expectation;
+mod explain;
 mod fault;
 mod pool;
 
 pub use builder::MockIdpBuilder;
 pub use expectation::{Expectation, ExpectationGuard};
+pub use explain::Explain;
 pub use fault::FaultBuilder;
 
 use std::net::SocketAddr;
@@ -22,6 +24,7 @@ use crate::control::faults::Fault;
 use crate::control::journal::{Endpoint, RecordedRequest};
 use crate::engine::SharedIdp;
 use crate::issuance::builder::TokenBuilder;
+use crate::store::issued::{IssuedBy, TokenUse};
 use crate::store::sessions::SessionInfo;
 use crate::tenant::{Client, User};
 
@@ -220,7 +223,39 @@ impl MockIdp {
     /// ```
     pub fn sign_raw(&self, header: &str, payload: &str) -> String {
         let signer = crate::issuance::jws::Signer::Key(self.idp.active_key());
-        crate::issuance::jws::encode_raw(header.as_bytes(), payload.as_bytes(), &signer)
+        let token =
+            crate::issuance::jws::encode_raw(header.as_bytes(), payload.as_bytes(), &signer);
+        self.idp
+            .remember_token(TokenUse::Access, IssuedBy::Minted, &token);
+        token
+    }
+
+    /// Explains why an API would accept or reject `token`: each check a hardened validator
+    /// makes, against this mock's keys (and the ones it retired), clock and tenant, with hints
+    /// that say what to do. Say what the API expects on the [`Explain`] builder, then call
+    /// [`report`](Explain::report). `POST /_mock/explain` answers the same, as JSON.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// use mock_idp::{Check, MockIdp, Outcome};
+    /// // Arrange: a token signed by a key the mock has since rotated out and retired.
+    /// let idp = MockIdp::start().await;
+    /// let token = idp.token().sign();
+    /// idp.rotate_keys();
+    /// idp.retire_keys();
+    ///
+    /// // Act
+    /// let report = idp.explain(&token).audience("https://sample-api").report();
+    ///
+    /// // Assert
+    /// assert!(!report.is_valid());
+    /// assert_eq!(report.check(Check::Kid).outcome, Outcome::Failed);
+    /// assert_eq!(report.check(Check::Signature).outcome, Outcome::NotRun);
+    /// assert!(report.hints[0].contains("rotated out and retired"), "{:?}", report.hints);
+    /// # }
+    /// ```
+    pub fn explain(&self, token: &str) -> Explain {
+        Explain::new(Arc::clone(&self.idp), token)
     }
 
     /// The published JWK set.
@@ -503,7 +538,9 @@ impl MockIdp {
         self.idp.sessions.end_all();
     }
 
-    /// Back to the starting state: tenant, keys, clock, journal, faults, sessions, grants.
+    /// Back to the starting state: tenant, keys, clock, journal, faults, sessions, grants, the
+    /// tokens handed out (keys it unpublishes are remembered as retired, for
+    /// [`explain`](MockIdp::explain)).
     /// [Expectations](MockIdp::expect) stay, with their counts: they belong to the test, not
     /// to the mock's state (`POST /_mock/reset` leaves them too).
     ///

@@ -8,10 +8,13 @@
 //! **Lock order.** A thread that holds more than one store lock takes them in this order, and
 //! only this one: [`codes`] → [`refresh`] → [`revoked`]. (Redeeming a code issues a refresh
 //! token while it holds the code, so two concurrent redemptions cannot both succeed.) The
-//! session stores ([`sessions`], [`transactions`]) are never held together with another lock.
+//! session stores ([`sessions`], [`transactions`]) are never held together with another lock,
+//! nor are the inspector's stores ([`issued`] tokens, [`retired_keys`]).
 
 pub(crate) mod codes;
+pub(crate) mod issued;
 pub(crate) mod refresh;
+pub(crate) mod retired_keys;
 pub(crate) mod revoked;
 pub(crate) mod sessions;
 pub(crate) mod transactions;

@@ -87,6 +87,15 @@ impl Sessions {
         lock(&self.live).remove(cookie);
     }
 
+    /// Ends the session with this `sid` (the id ID tokens carry, not the cookie); whether
+    /// there was one.
+    pub(crate) fn end_sid(&self, sid: &str) -> bool {
+        let mut live = lock(&self.live);
+        let before = live.len();
+        live.retain(|_, s| s.sid != sid);
+        live.len() != before
+    }
+
     pub(crate) fn end_all(&self) {
         lock(&self.live).clear();
     }
