@@ -89,7 +89,7 @@ impl Server {
     /// # }
     /// ```
     pub fn issuer(&self) -> &str {
-        &self.idp.issuer
+        self.idp.issuer()
     }
 
     /// The router, for driving the mock without a socket (`tower::ServiceExt::oneshot`).

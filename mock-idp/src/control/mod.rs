@@ -4,6 +4,7 @@
 pub(crate) mod expectations;
 pub(crate) mod faults;
 pub(crate) mod guard;
+mod issuer;
 pub(crate) mod journal;
 
 use axum::extract::rejection::JsonRejection;
@@ -38,6 +39,7 @@ pub(crate) fn router() -> Router<SharedIdp> {
         .route("/login", post(next_login))
         .route("/sessions", get(sessions).delete(end_sessions))
         .route("/reset", post(reset))
+        .route("/issuer", get(issuer::current).post(issuer::set))
 }
 
 /// Turns a JSON extractor rejection into an OAuth-style 400 (not axum's plain-text 422).

@@ -1,18 +1,35 @@
 //! `GET /.well-known/openid-configuration`: what express-oauth2-jwt-bearer and every OIDC
-//! client read first. The `issuer` is the exact string tokens carry in `iss`.
+//! client read first. The `issuer` is the exact string tokens carry in `iss`; the endpoint
+//! URLs are at the issuer's origin, or at the request's with `DiscoveryUrls::Request`
+//! (`crate::issuer` says why).
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::{HeaderMap, header};
 use serde_json::{Value, json};
 
 use crate::engine::{Idp, SharedIdp};
 use crate::issuance::scopes::OIDC_SCOPES;
+use crate::issuer::{DiscoveryUrls, request_base};
 
-pub(crate) async fn discovery(State(idp): State<SharedIdp>) -> Json<Value> {
-    Json(document(&idp))
+pub(crate) async fn discovery(State(idp): State<SharedIdp>, headers: HeaderMap) -> Json<Value> {
+    let base = match idp.discovery_urls {
+        DiscoveryUrls::Issuer => idp.issuer().to_owned(),
+        DiscoveryUrls::Request => {
+            let value = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+            request_base(
+                idp.issuer(),
+                value(header::HOST.as_str()),
+                value("x-forwarded-host"),
+                value("x-forwarded-proto"),
+            )
+        }
+    };
+    Json(document(&idp, &base))
 }
 
-pub(crate) fn document(idp: &Idp) -> Value {
+/// `base`: where the endpoints are, with its trailing slash.
+fn document(idp: &Idp, base: &str) -> Value {
     let tenant = idp.tenant();
     let mut scopes: Vec<String> = OIDC_SCOPES.iter().map(|s| (*s).to_owned()).collect();
     for api in &tenant.apis {
@@ -22,9 +39,9 @@ pub(crate) fn document(idp: &Idp) -> Value {
             }
         }
     }
-    let url = |path: &str| idp.public_url(path);
+    let url = |path: &str| format!("{base}{path}");
     json!({
-        "issuer": idp.issuer,
+        "issuer": idp.issuer(),
         "authorization_endpoint": url("authorize"),
         "token_endpoint": url("oauth/token"),
         "userinfo_endpoint": url("userinfo"),

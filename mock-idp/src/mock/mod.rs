@@ -97,7 +97,7 @@ impl MockIdp {
     /// # }
     /// ```
     pub fn issuer(&self) -> &str {
-        &self.idp.issuer
+        self.idp.issuer()
     }
 
     /// The base URL the mock is reachable at: `http://127.0.0.1:<port>`.

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod browser_flows;
+mod ci_binary;
 mod cli;
 mod client_credentials;
 mod code_flow_snapshots;
@@ -14,6 +15,7 @@ mod discovery_and_jwks;
 mod errors;
 mod expectations;
 mod independent_verification;
+mod issuer_control;
 mod layout;
 mod password;
 mod refresh;
