@@ -318,3 +318,63 @@ fn an_unknown_discovery_url_mode_is_refused() {
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output.stderr).contains("\"issuer\" or \"request\""));
 }
+
+/// The fenced block after `<!-- recipe: NAME -->` in the workspace README.
+fn readme_recipe(name: &str) -> String {
+    let readme = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"),
+    )
+    .unwrap();
+    let marker = format!("<!-- recipe: {name} -->");
+    let after = readme.split_once(&marker).expect("the recipe marker").1;
+    let body = after.trim_start().split_once('\n').expect("a fence").1;
+    body.split_once("\n```")
+        .expect("a closing fence")
+        .0
+        .to_owned()
+}
+
+#[test]
+fn the_readme_plain_binary_recipe_starts_waits_for_and_stops_the_mock() {
+    // Arrange: the README's shell lines, with a free port for 4000 and, for `npm test`, a
+    // check that the mock answers discovery.
+    let port = closed_port().to_string();
+    let script = readme_recipe("binary").replace("4000", &port).replace(
+        "npm test",
+        "mock-idp healthcheck --url http://127.0.0.1:PORT/.well-known/openid-configuration --timeout 1s",
+    )
+    .replace("PORT", &port);
+    let bin_dir = std::path::Path::new(BIN).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+
+    // Act
+    let output = Command::new("bash")
+        .args(["-euo", "pipefail", "-c", &script])
+        .env("PATH", path)
+        .env_remove("MOCK_IDP_PORT")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+
+    // Assert
+    assert!(
+        output.status.success(),
+        "{script}\nstdout {}\nstderr {}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+    assert!(text(&output.stdout).contains("mock-idp ready"));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port.parse::<u16>().unwrap())).is_ok() {
+        assert!(
+            Instant::now() < deadline,
+            "the recipe's kill did not stop the mock"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
