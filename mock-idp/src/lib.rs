@@ -151,7 +151,10 @@
 //!
 //! `cargo run --release -p mock-idp` serves the default tenant on `http://localhost:4000/`,
 //! with the same engine ([`Server`]) and an HTTP control API under `/_mock/` for tests in
-//! other languages (see the README).
+//! other languages (see the README). `cargo install --locked --path mock-idp` installs it;
+//! `cargo xtask image` builds a container image of it (`mock-idp:local`, from `scratch`),
+//! whose `HEALTHCHECK` is `mock-idp healthcheck`. Behind port mapping or under two
+//! hostnames, see `POST /_mock/issuer` and [`DiscoveryUrls`].
 //!
 //! ## Prior art
 //!
