@@ -28,8 +28,8 @@ fn main() {
 /// Exits 0 when the mock answers, 1 when it does not. No runtime and no logging set up: it
 /// runs every second or so under Docker's HEALTHCHECK.
 fn healthcheck(cli: &Cli, args: &healthcheck::HealthcheckArgs) -> ! {
-    // The port and host the server would bind, from the same environment; a config that does
-    // not resolve names no address, and the default applies.
+    // The port and host the server would bind, from the same environment. If that does not
+    // resolve (a broken config), there is no server to find there anyway: the default applies.
     let bind = cli.resolve().ok().map(|(addr, _)| addr);
     let url = healthcheck::target(args, bind.as_deref());
     match healthcheck::probe(&url, args.timeout) {
