@@ -15,6 +15,7 @@ use crate::control::faults::Faults;
 use crate::control::journal::Journal;
 use crate::ids::IdGenerator;
 use crate::issuance::keys::{KeyError, KeyRing, KeySource, SigningKey};
+use crate::issuer::{DiscoveryUrls, Issuer, normalise_issuer};
 use crate::store::codes::AuthorizationCodes;
 use crate::store::issued::{IssuedBy, IssuedTokens, TokenUse};
 use crate::store::refresh::RefreshTokens;
@@ -115,6 +116,9 @@ pub struct IdpConfig {
     pub allowed_hosts: Vec<String>,
     /// How many requests the journal keeps.
     pub journal_capacity: usize,
+    /// Where the discovery document's endpoint URLs point: the issuer's origin, or the one
+    /// each request was sent to (a backend container calling the mock by its service name).
+    pub discovery_urls: DiscoveryUrls,
 }
 
 impl Default for IdpConfig {
@@ -128,6 +132,7 @@ impl Default for IdpConfig {
             control_api: true,
             allowed_hosts: Vec::new(),
             journal_capacity: Self::JOURNAL_CAPACITY,
+            discovery_urls: DiscoveryUrls::Issuer,
         }
     }
 }
@@ -179,35 +184,13 @@ impl IdpConfig {
     }
 }
 
-/// Normalises an issuer to Auth0's form: scheme, host, optional port and path, one trailing
-/// slash. The SDKs compare `iss` byte for byte with `${domain}/`.
-pub(crate) fn normalise_issuer(issuer: &str) -> Result<String, String> {
-    let parsed = url::Url::parse(issuer).map_err(|e| format!("invalid issuer {issuer:?}: {e}"))?;
-    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
-        return Err(format!(
-            "invalid issuer {issuer:?}: expected an http(s) URL"
-        ));
-    }
-    if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(format!(
-            "invalid issuer {issuer:?}: no query or fragment allowed"
-        ));
-    }
-    let mut s = parsed.to_string();
-    while s.ends_with("//") {
-        s.pop();
-    }
-    if !s.ends_with('/') {
-        s.push('/');
-    }
-    Ok(s)
-}
-
 /// The engine: one mock identity provider, shared (as [`SharedIdp`]) by every handler and by
 /// the Rust test API, so that HTTP and Rust see the same state.
 #[derive(Debug)]
 pub(crate) struct Idp {
-    pub(crate) issuer: String,
+    /// Not reset by [`Idp::reset`]: it says how the mock is reached, not what a test did.
+    issuer: Issuer,
+    pub(crate) discovery_urls: DiscoveryUrls,
     pub(crate) control_api: bool,
     pub(crate) allowed_hosts: Vec<String>,
     initial_tenant: Arc<TenantConfig>,
@@ -276,7 +259,8 @@ impl Idp {
         // Shared until the first change: `update_tenant` copies on write.
         let tenant = Arc::new(config.tenant.clone());
         Ok(Self {
-            issuer,
+            issuer: Issuer::new(issuer),
+            discovery_urls: config.discovery_urls,
             control_api: config.control_api,
             allowed_hosts: config.allowed_hosts.clone(),
             initial_tenant: Arc::clone(&tenant),
@@ -304,6 +288,16 @@ impl Idp {
             retired_keys: RetiredKeys::default(),
             expectations: Expectations::default(),
         })
+    }
+
+    /// The issuer, with its trailing slash: the exact `iss` of every token.
+    pub(crate) fn issuer(&self) -> &'static str {
+        self.issuer.get()
+    }
+
+    /// Changes the issuer of the tokens issued from now on (`POST /_mock/issuer`).
+    pub(crate) fn set_issuer(&self, issuer: &str) -> Result<&'static str, String> {
+        self.issuer.set(issuer)
     }
 
     /// A snapshot of the tenant; cheap (an `Arc` clone), and never blocks writers for long.
@@ -335,7 +329,7 @@ impl Idp {
         token: &str,
     ) -> Result<crate::issuance::jws::Claims, &'static str> {
         let claims = crate::issuance::jws::verify(token, &self.published_keys())?;
-        if claims.get("iss").and_then(serde_json::Value::as_str) != Some(self.issuer.as_str()) {
+        if claims.get("iss").and_then(serde_json::Value::as_str) != Some(self.issuer()) {
             return Err("Unexpected issuer");
         }
         Ok(claims)
@@ -429,34 +423,11 @@ impl Idp {
 
     /// `<issuer>userinfo`: the second audience of tokens that ask for `openid`.
     pub(crate) fn userinfo_audience(&self) -> String {
-        format!("{}userinfo", self.issuer)
+        format!("{}userinfo", self.issuer())
     }
 
     /// An absolute URL at the issuer's origin (and path, if the issuer has one).
     pub(crate) fn public_url(&self, path: &str) -> String {
-        format!("{}{}", self.issuer, path.trim_start_matches('/'))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn issuers_get_exactly_one_trailing_slash() {
-        assert_eq!(
-            normalise_issuer("http://localhost:4000").unwrap(),
-            "http://localhost:4000/"
-        );
-        assert_eq!(
-            normalise_issuer("http://localhost:4000/").unwrap(),
-            "http://localhost:4000/"
-        );
-        assert_eq!(
-            normalise_issuer("https://idp.test/t1").unwrap(),
-            "https://idp.test/t1/"
-        );
-        assert!(normalise_issuer("localhost:4000").is_err());
-        assert!(normalise_issuer("http://idp.test/?x=1").is_err());
+        format!("{}{}", self.issuer(), path.trim_start_matches('/'))
     }
 }

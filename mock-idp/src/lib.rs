@@ -176,7 +176,10 @@
 //!
 //! `cargo run --release -p mock-idp` serves the default tenant on `http://localhost:4000/`,
 //! with the same engine ([`Server`]) and an HTTP control API under `/_mock/` for tests in
-//! other languages (see the README).
+//! other languages (see the README). `cargo install --locked --path mock-idp` installs it;
+//! `cargo xtask image` builds a container image of it (`mock-idp:local`, from `scratch`),
+//! whose `HEALTHCHECK` is `mock-idp healthcheck`. Behind port mapping or under two
+//! hostnames, see `POST /_mock/issuer` and [`DiscoveryUrls`].
 //!
 //! ## Prior art
 //!
@@ -195,6 +198,7 @@ mod grants;
 mod http;
 mod ids;
 mod issuance;
+mod issuer;
 mod mock;
 mod pkce;
 mod server;
@@ -208,6 +212,7 @@ pub use explain::{Check, CheckResult, Outcome, Report, Verdict};
 pub use http::paths;
 pub use issuance::builder::TokenBuilder;
 pub use issuance::keys::{Algorithm, KeyError};
+pub use issuer::DiscoveryUrls;
 pub use mock::{Expectation, ExpectationGuard, Explain, FaultBuilder, MockIdp, MockIdpBuilder};
 pub use server::Server;
 pub use store::sessions::SessionInfo;

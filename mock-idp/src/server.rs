@@ -24,7 +24,6 @@ use crate::http::app;
 pub struct Server {
     listener: TcpListener,
     slot: AppState,
-    issuer: String,
 }
 
 impl Server {
@@ -59,7 +58,6 @@ impl Server {
         let idp = Arc::new(Idp::new(&config, port)?);
         Ok(Self {
             listener,
-            issuer: idp.issuer.clone(),
             slot: AppState::serving(idp),
         })
     }
@@ -94,7 +92,7 @@ impl Server {
     /// # }
     /// ```
     pub fn issuer(&self) -> &str {
-        &self.issuer
+        self.slot.engine().issuer()
     }
 
     /// The router, for driving the mock without a socket (`tower::ServiceExt::oneshot`).

@@ -165,7 +165,7 @@ fn unbracket(host: &str) -> &str {
 /// Whether `host` (no port, no brackets) is the developer's own: loopback, the issuer's, or
 /// one they allowed.
 fn host_accepted(idp: &SharedIdp, host: &str) -> bool {
-    let issuer_host = url::Url::parse(&idp.issuer)
+    let issuer_host = url::Url::parse(idp.issuer())
         .ok()
         .and_then(|u| u.host_str().map(|h| unbracket(h).to_owned()));
     is_loopback(host)

@@ -6,6 +6,7 @@ mod explain;
 pub(crate) mod faults;
 pub(crate) mod guard;
 mod inspector;
+mod issuer;
 pub(crate) mod journal;
 
 use axum::extract::rejection::JsonRejection;
@@ -49,6 +50,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/sessions", get(sessions).delete(end_sessions))
         .route("/sessions/{sid}", delete(inspector::end_session))
         .route("/reset", post(reset))
+        .route("/issuer", get(issuer::current).post(issuer::set))
 }
 
 /// `/_mock/`, the inspector page: outside [`router`], whose nest under `/_mock` matches the

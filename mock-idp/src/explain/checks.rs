@@ -25,7 +25,7 @@ pub(super) fn run(idp: &Idp, token: &str, expected: &Expected) -> Report {
         issuer: expected
             .issuer
             .clone()
-            .unwrap_or_else(|| idp.issuer.clone()),
+            .unwrap_or_else(|| idp.issuer().to_owned()),
         now: idp.clock.now(),
         leeway: expected.leeway_secs.unwrap_or(DEFAULT_LEEWAY_SECS),
         keys: idp.published_keys(),
@@ -506,7 +506,7 @@ impl Run<'_> {
         if iss == expected {
             return passed(format!("{iss}, the expected issuer."));
         }
-        let mock = self.idp.issuer.clone();
+        let mock = self.idp.issuer().to_owned();
         if iss.trim_end_matches('/') == expected.trim_end_matches('/') {
             self.hint(format!(
                 "The issuers differ only by the trailing slash: the token says {iss}, the API \

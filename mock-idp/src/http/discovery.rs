@@ -1,43 +1,60 @@
 //! `GET /.well-known/openid-configuration`: what express-oauth2-jwt-bearer and every OIDC
-//! client read first. The `issuer` is the exact string tokens carry in `iss`.
+//! client read first. The `issuer` is the exact string tokens carry in `iss`; the endpoint
+//! URLs are at the issuer's origin, or at the request's with `DiscoveryUrls::Request`
+//! (`crate::issuer` says why).
 
 use std::sync::{Arc, Mutex};
 
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::engine::{Idp, SharedIdp};
 use crate::issuance::scopes::OIDC_SCOPES;
+use crate::issuer::{DiscoveryUrls, request_base};
 use crate::store::lock;
 use crate::tenant::TenantConfig;
 
-/// Rendered documents by what they depend on, the issuer and the scopes: a suite starts a
-/// mock per test, and most tests fetch discovery first. In a debug build (as tests run)
-/// serde_json's string escaping makes rendering the document most of that first request's
-/// cost; pooled servers keep their port, so consecutive tests have the same issuer and hit.
+/// Rendered documents by what they depend on, where the endpoints are and the scopes: a suite
+/// starts a mock per test, and most tests fetch discovery first. In a debug build (as tests
+/// run) serde_json's string escaping makes rendering the document most of that first
+/// request's cost; pooled servers keep their port, so consecutive tests hit.
 static RENDERED: Mutex<Vec<Rendered>> = Mutex::new(Vec::new());
 
-/// The issuer and scopes a document was rendered for, and the document.
-type Rendered = (String, Vec<String>, Arc<str>);
+/// The issuer, the base of the endpoints and the scopes a document was rendered for, and the
+/// document.
+type Rendered = (&'static str, String, Vec<String>, Arc<str>);
 
 /// Enough for every server a suite runs at once; the oldest goes first.
 const RENDERED_MAX: usize = 64;
 
-pub(crate) async fn discovery(State(idp): State<SharedIdp>) -> Response {
+pub(crate) async fn discovery(State(idp): State<SharedIdp>, headers: HeaderMap) -> Response {
+    let issuer = idp.issuer();
+    let base = match idp.discovery_urls {
+        DiscoveryUrls::Issuer => issuer.to_owned(),
+        DiscoveryUrls::Request => {
+            let value = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+            request_base(
+                issuer,
+                value(header::HOST.as_str()),
+                value("x-forwarded-host"),
+                value("x-forwarded-proto"),
+            )
+        }
+    };
     let scopes = scopes(&idp.tenant());
     let cached = lock(&RENDERED)
         .iter()
-        .find(|(issuer, s, _)| *issuer == idp.issuer && *s == scopes)
-        .map(|(_, _, body)| Arc::clone(body));
+        .find(|(i, b, s, _)| *i == issuer && *b == base && *s == scopes)
+        .map(|(.., body)| Arc::clone(body));
     let body = cached.unwrap_or_else(|| {
-        let body: Arc<str> = render(&idp, &scopes).to_string().into();
+        let body: Arc<str> = render(&idp, &base, &scopes).to_string().into();
         let mut rendered = lock(&RENDERED);
         if rendered.len() == RENDERED_MAX {
             rendered.remove(0);
         }
-        rendered.push((idp.issuer.clone(), scopes, Arc::clone(&body)));
+        rendered.push((issuer, base, scopes, Arc::clone(&body)));
         body
     });
     (
@@ -60,10 +77,11 @@ fn scopes(tenant: &TenantConfig) -> Vec<String> {
     scopes
 }
 
-fn render(idp: &Idp, scopes: &[String]) -> Value {
-    let url = |path: &str| idp.public_url(path);
+/// `base`: where the endpoints are, with its trailing slash.
+fn render(idp: &Idp, base: &str, scopes: &[String]) -> Value {
+    let url = |path: &str| format!("{base}{path}");
     json!({
-        "issuer": idp.issuer,
+        "issuer": idp.issuer(),
         "authorization_endpoint": url("authorize"),
         "token_endpoint": url("oauth/token"),
         "userinfo_endpoint": url("userinfo"),

@@ -26,7 +26,7 @@ pub(crate) fn value(headers: &HeaderMap) -> Option<String> {
 /// the SDK's same-site iframe; `localhost:3000` and `localhost:4000` are same-site), no
 /// `Domain` (host-only), `Secure` only when the issuer is https so plain-http dev works.
 pub(crate) fn set(idp: &Idp, value: &str) -> HeaderValue {
-    let secure = if idp.issuer.starts_with("https://") {
+    let secure = if idp.issuer().starts_with("https://") {
         "; Secure"
     } else {
         ""
@@ -39,7 +39,7 @@ pub(crate) fn set(idp: &Idp, value: &str) -> HeaderValue {
 
 /// `Set-Cookie` that removes the session cookie.
 pub(crate) fn clear(idp: &Idp) -> HeaderValue {
-    let secure = if idp.issuer.starts_with("https://") {
+    let secure = if idp.issuer().starts_with("https://") {
         "; Secure"
     } else {
         ""

@@ -18,7 +18,7 @@ pub(crate) fn skeleton(
     lifetime: i64,
 ) -> (Claims, String) {
     let mut claims = Claims::new();
-    claims.insert("iss".into(), idp.issuer.clone().into());
+    claims.insert("iss".into(), idp.issuer().into());
     claims.insert("sub".into(), sub.into());
     claims.insert("aud".into(), aud);
     claims.insert("iat".into(), now.into());

@@ -17,7 +17,7 @@ pub(crate) fn skeleton(
     lifetime: i64,
 ) -> Claims {
     let mut claims = Claims::new();
-    claims.insert("iss".into(), idp.issuer.clone().into());
+    claims.insert("iss".into(), idp.issuer().into());
     claims.insert("sub".into(), sub.into());
     claims.insert("aud".into(), client_id.into());
     claims.insert("iat".into(), now.into());

@@ -8,6 +8,7 @@ use super::pool::PooledServer;
 use super::{MockIdp, Serving};
 use crate::engine::IdpConfig;
 use crate::issuance::keys::Algorithm;
+use crate::issuer::DiscoveryUrls;
 use crate::server::Server;
 use crate::tenant::{Api, Client, Role, TenantConfig, User};
 
@@ -57,6 +58,7 @@ pub struct MockIdpBuilder {
     port: u16,
     no_control_api: bool,
     allowed_hosts: Vec<String>,
+    discovery_urls: DiscoveryUrls,
 }
 
 impl MockIdpBuilder {
@@ -402,6 +404,14 @@ impl MockIdpBuilder {
         self
     }
 
+    /// Where the discovery document's endpoint URLs point: at the issuer (the default), or
+    /// at whatever host each request was sent to, with `issuer` unchanged. The example is on
+    /// [`DiscoveryUrls`].
+    pub fn discovery_urls(mut self, mode: DiscoveryUrls) -> Self {
+        self.discovery_urls = mode;
+        self
+    }
+
     /// The engine configuration this builder describes.
     ///
     /// ```
@@ -445,6 +455,7 @@ impl MockIdpBuilder {
             keys_file: self.keys_file.clone(),
             control_api: !self.no_control_api,
             allowed_hosts: self.allowed_hosts.clone(),
+            discovery_urls: self.discovery_urls,
             // Not `..IdpConfig::default()`: that would build a default tenant only to drop it.
             journal_capacity: IdpConfig::JOURNAL_CAPACITY,
         }

@@ -121,7 +121,7 @@ impl MockIdp {
     /// # }
     /// ```
     pub fn issuer(&self) -> &str {
-        &self.idp.issuer
+        self.idp.issuer()
     }
 
     /// The base URL the mock is reachable at: `http://127.0.0.1:<port>`.

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::issuer::DiscoveryUrls;
+
 /// Where the server listens and what it calls itself.
 ///
 /// ```
@@ -33,6 +35,9 @@ pub struct ServerConfig {
     pub control_api: Option<bool>,
     /// Hosts besides loopback and the issuer's whose `Host` header the control API answers.
     pub allowed_hosts: Vec<String>,
+    /// `"issuer"` (default) or `"request"`: where the discovery document's endpoint URLs
+    /// point (see [`DiscoveryUrls`]).
+    pub discovery_urls: Option<DiscoveryUrls>,
 }
 
 /// Lifetimes, in seconds. Defaults are Auth0's.

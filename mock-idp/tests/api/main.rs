@@ -5,6 +5,7 @@
 mod helpers;
 
 mod browser_flows;
+mod ci_binary;
 mod cli;
 mod client_credentials;
 mod code_flow_snapshots;
@@ -17,6 +18,7 @@ mod explain;
 mod independent_verification;
 mod inspector;
 mod issued_tokens;
+mod issuer_control;
 mod layout;
 mod password;
 mod pool;

@@ -1,20 +1,42 @@
 //! The binary's command line. Flags override environment variables (`MOCK_IDP_*`), which
 //! override the config file, which overrides the embedded default tenant.
+//!
+//! The tenant comes from a file (`--config`, `MOCK_IDP_CONFIG`) or from the TOML text itself
+//! (`--config-toml`, `MOCK_IDP_CONFIG_TOML`), never both: two sources for one tenant would need
+//! a merge rule nobody could guess, and a compose file that sets both is more likely a mistake.
 
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 
-use mock_idp::{Algorithm, IdpConfig, StartError, TenantConfig};
+use crate::healthcheck::HealthcheckArgs;
+use mock_idp::{Algorithm, DiscoveryUrls, IdpConfig, StartError, TenantConfig};
 
 /// A local, Auth0-compatible mock identity provider. For tests and development only: its
 /// default signing key is public.
 #[derive(Debug, Parser)]
-#[command(name = "mock-idp", version, about, long_about = None)]
+#[command(
+    name = "mock-idp",
+    version,
+    about,
+    long_about = None,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
+    /// Without one, `mock-idp` serves.
+    #[command(subcommand)]
+    pub command: Option<Command>,
     /// TOML file with APIs, clients, users, roles, lifetimes and server settings.
     #[arg(long, env = "MOCK_IDP_CONFIG")]
     pub config: Option<PathBuf>,
+    /// The same TOML as text, for compose files, CI services and Kubernetes; not with --config.
+    #[arg(
+        long,
+        value_name = "TOML",
+        env = "MOCK_IDP_CONFIG_TOML",
+        hide_env_values = true
+    )]
+    pub config_toml: Option<String>,
     /// Address to bind (loopback by default: this is a test tool).
     #[arg(long, env = "MOCK_IDP_HOST")]
     pub host: Option<String>,
@@ -45,6 +67,35 @@ pub struct Cli {
         value_delimiter = ','
     )]
     pub allowed_hosts: Vec<String>,
+    /// Where the discovery document's endpoint URLs point: "issuer" (default) or "request"
+    /// (the host each caller used, so a backend container can reach its jwks_uri under a
+    /// service name while `issuer` stays pinned).
+    #[arg(long, value_name = "issuer|request", env = "MOCK_IDP_DISCOVERY_URLS")]
+    pub discovery_urls: Option<DiscoveryUrls>,
+}
+
+/// What `mock-idp` can do besides serving.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Exit 0 if a running mock's /health answers 200 within --timeout, 1 otherwise: for
+    /// Docker's HEALTHCHECK, compose's `healthcheck:` and CI wait loops (no curl needed).
+    Healthcheck(HealthcheckArgs),
+}
+
+/// Why the command line describes no server that can start.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// `MOCK_IDP_CONFIG_TOML` (or `--config-toml`) is not a valid tenant.
+    #[error("MOCK_IDP_CONFIG_TOML (--config-toml): {0}")]
+    InlineConfig(mock_idp::ConfigError),
+    /// Both a file and inline TOML were given.
+    #[error(
+        "both MOCK_IDP_CONFIG_TOML (--config-toml) and MOCK_IDP_CONFIG (--config) are set: give the tenant one way"
+    )]
+    TwoConfigs,
+    /// Anything the library refuses.
+    #[error(transparent)]
+    Start(#[from] StartError),
 }
 
 /// The default port: the one the sample SPA and API expect.
@@ -52,10 +103,12 @@ pub const DEFAULT_PORT: u16 = 4000;
 
 impl Cli {
     /// The bind address and engine configuration the flags describe.
-    pub fn resolve(&self) -> Result<(String, IdpConfig), StartError> {
-        let tenant = match &self.config {
-            Some(path) => TenantConfig::from_file(path)?,
-            None => TenantConfig::default(),
+    pub fn resolve(&self) -> Result<(String, IdpConfig), CliError> {
+        let tenant = match (&self.config, &self.config_toml) {
+            (Some(_), Some(_)) => return Err(CliError::TwoConfigs),
+            (Some(path), None) => TenantConfig::from_file(path).map_err(StartError::from)?,
+            (None, Some(text)) => TenantConfig::from_toml(text).map_err(CliError::InlineConfig)?,
+            (None, None) => TenantConfig::default(),
         };
         let server = tenant.server.clone();
         let host = self
@@ -91,6 +144,10 @@ impl Cli {
             } else {
                 self.allowed_hosts.clone()
             },
+            discovery_urls: self
+                .discovery_urls
+                .or(server.discovery_urls)
+                .unwrap_or_default(),
             ..IdpConfig::default()
         };
         let host = if host.contains(':') && !host.starts_with('[') {

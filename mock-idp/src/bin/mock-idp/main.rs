@@ -1,26 +1,62 @@
-//! `mock-idp`: serve the mock until Ctrl-C or SIGTERM.
+//! `mock-idp`: serve the mock until Ctrl-C or SIGTERM; `mock-idp healthcheck`: probe one.
 
 mod cli;
+mod healthcheck;
 
 use clap::Parser;
-use cli::Cli;
+use cli::{Cli, Command};
 use mock_idp::{Server, TenantConfig};
 use tracing_subscriber::EnvFilter;
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    let cli = Cli::parse();
+    match &cli.command {
+        Some(Command::Healthcheck(args)) => healthcheck(&cli, args),
+        None => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .unwrap_or_else(|e| {
+                    eprintln!("mock-idp: cannot start the runtime: {e}");
+                    std::process::exit(1);
+                });
+            runtime.block_on(serve(cli));
+        }
+    }
+}
+
+/// Exits 0 when the mock answers, 1 when it does not. No runtime and no logging set up: it
+/// runs every second or so under Docker's HEALTHCHECK.
+fn healthcheck(cli: &Cli, args: &healthcheck::HealthcheckArgs) -> ! {
+    // The port and host the server would bind, from the same environment. If that does not
+    // resolve (a broken config), there is no server to find there anyway: the default applies.
+    let bind = cli.resolve().ok().map(|(addr, _)| addr);
+    let url = healthcheck::target(args, bind.as_deref());
+    match healthcheck::probe(&url, args.timeout) {
+        Ok(answer) => {
+            println!("mock-idp healthcheck: {answer}");
+            std::process::exit(0);
+        }
+        Err(e) => {
+            eprintln!("mock-idp healthcheck: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+async fn serve(cli: Cli) {
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("mock_idp=info")),
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
     let started = async {
         let (addr, config) = cli.resolve()?;
         Server::bind(&addr, config.clone())
             .await
             .map(|server| (server, config))
+            .map_err(cli::CliError::from)
     }
     .await;
     let (server, config) = match started {

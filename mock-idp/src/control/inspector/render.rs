@@ -79,7 +79,7 @@ pub(super) fn part(idp: &Idp, part: Part, filter: Option<Endpoint>) -> String {
 }
 
 pub(super) fn page(idp: &Idp) -> String {
-    let issuer = escape(&idp.issuer);
+    let issuer = escape(idp.issuer());
     let options: String = ENDPOINTS
         .iter()
         .map(|e| {
