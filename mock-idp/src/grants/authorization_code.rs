@@ -3,6 +3,7 @@
 //! authorization request, and buys tokens once.
 
 use super::params::Params;
+use super::still_granted;
 use crate::engine::Idp;
 use crate::error::OAuthError;
 use crate::issuance::{Issued, UserGrant, issue_for_user};
@@ -82,14 +83,7 @@ fn issue(
         (None, Some(_)) => return Err(pkce_failed()),
         (None, None) => {}
     }
-    let user = tenant.user_by_sub(&grant.sub).ok_or_else(invalid)?;
-    if user.blocked {
-        return Err(OAuthError::Unauthorized("user is blocked".into()));
-    }
-    let api = match &grant.audience {
-        Some(aud) => Some(tenant.api(aud).ok_or_else(invalid)?),
-        None => None,
-    };
+    let (user, api) = still_granted(tenant, &grant.sub, grant.audience.as_deref(), invalid)?;
     Ok(issue_for_user(
         idp,
         UserGrant {

@@ -16,7 +16,7 @@ mod refresh_token;
 use crate::engine::Idp;
 use crate::error::OAuthError;
 use crate::issuance::Issued;
-use crate::tenant::{Api, Client, PASSWORD, PASSWORD_REALM, TenantConfig};
+use crate::tenant::{Api, Client, PASSWORD, PASSWORD_REALM, TenantConfig, User};
 use params::Params;
 
 /// The grant types the token endpoint knows, by their wire names.
@@ -75,6 +75,26 @@ pub(crate) fn issue(
         GrantType::PasswordRealm => password::exchange(idp, tenant, client, params, true),
         GrantType::RefreshToken => refresh_token::exchange(idp, tenant, client, params),
     }
+}
+
+/// The user and API a code or refresh token was granted for, as the tenant has them now: a
+/// user or API removed since is `invalid` (the grant's own error); a user blocked since is
+/// Auth0's 401.
+fn still_granted<'t>(
+    tenant: &'t TenantConfig,
+    sub: &str,
+    audience: Option<&str>,
+    invalid: impl Fn() -> OAuthError,
+) -> Result<(&'t User, Option<&'t Api>), OAuthError> {
+    let user = tenant.user_by_sub(sub).ok_or_else(&invalid)?;
+    if user.blocked {
+        return Err(OAuthError::Unauthorized("user is blocked".into()));
+    }
+    let api = match audience {
+        Some(aud) => Some(tenant.api(aud).ok_or_else(&invalid)?),
+        None => None,
+    };
+    Ok((user, api))
 }
 
 /// The API a token is for: the `audience` parameter, else the tenant's default audience.

@@ -2,6 +2,7 @@
 //! presented again revokes its whole family).
 
 use super::params::Params;
+use super::still_granted;
 use crate::engine::Idp;
 use crate::error::OAuthError;
 use crate::issuance::scopes::split_scope;
@@ -29,14 +30,7 @@ pub(super) fn exchange(
             Refusal::Invalid => invalid(),
             Refusal::Rejected(e) => e,
         })?;
-    let user = tenant.user_by_sub(&grant.sub).ok_or_else(invalid)?;
-    if user.blocked {
-        return Err(OAuthError::Unauthorized("user is blocked".into()));
-    }
-    let api = match &grant.audience {
-        Some(aud) => Some(tenant.api(aud).ok_or_else(invalid)?),
-        None => None,
-    };
+    let (user, api) = still_granted(tenant, &grant.sub, grant.audience.as_deref(), invalid)?;
     Ok(issue_for_user(
         idp,
         UserGrant {
