@@ -2,59 +2,15 @@
 //! `MOCK_IDP_CONFIG_TOML`, and `--discovery-urls`. The same in a container is in
 //! `tests/tests/container/`.
 
-use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::helpers::Running;
+
 const BIN: &str = env!("CARGO_BIN_EXE_mock-idp");
-
-/// A served mock, killed on drop.
-struct Served {
-    child: Child,
-    address: String,
-}
-
-impl Served {
-    fn start(args: &[&str], env: &[(&str, &str)]) -> Self {
-        let mut child = Command::new(BIN)
-            .args(args)
-            .env_remove("MOCK_IDP_PORT")
-            .envs(env.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let address = line
-            .trim()
-            .rsplit_once(" listening ")
-            .unwrap_or_else(|| panic!("unexpected ready line {line:?}"))
-            .1
-            .to_owned();
-        Self { child, address }
-    }
-
-    fn port(&self) -> u16 {
-        self.address.rsplit(':').next().unwrap().parse().unwrap()
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.address)
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(BIN)
@@ -81,7 +37,7 @@ fn text(bytes: &[u8]) -> String {
 #[test]
 fn healthcheck_exits_0_when_the_mock_answers() {
     // Arrange
-    let served = Served::start(&["--port", "0"], &[]);
+    let served = Running::start(&["--port", "0"]);
 
     // Act
     let output = run(&["healthcheck", "--port", &served.port().to_string()], &[]);
@@ -116,7 +72,7 @@ fn healthcheck_against_nothing_exits_1_within_its_timeout() {
 #[tokio::test]
 async fn healthcheck_exits_1_while_health_answers_503() {
     // Arrange
-    let served = Served::start(&["--port", "0"], &[]);
+    let served = Running::start(&["--port", "0"]);
     let fault = reqwest::Client::new()
         .post(served.url("/_mock/faults"))
         .json(&serde_json::json!({"endpoint": "health", "status": 503}))
@@ -152,7 +108,7 @@ fn healthcheck_probes_the_port_the_same_environment_gives_the_server() {
     let port = closed_port().to_string();
     let inline = format!("[server]\nport = {port}\n");
     let env = [("MOCK_IDP_CONFIG_TOML", inline.as_str())];
-    let _served = Served::start(&[], &env);
+    let _served = Running::start_with_env(&[], &env);
 
     // Act
     let output = run(&["healthcheck"], &env);
@@ -179,7 +135,7 @@ fn version_prints_the_crate_version() {
 async fn mock_idp_config_toml_carries_the_tenant_inline() {
     // Arrange
     let inline = "[tokens]\naccess_token = 600\n\n[[users]]\nemail = \"carol@example.com\"\npassword = \"pw\"\n";
-    let served = Served::start(&["--port", "0"], &[("MOCK_IDP_CONFIG_TOML", inline)]);
+    let served = Running::start_with_env(&["--port", "0"], &[("MOCK_IDP_CONFIG_TOML", inline)]);
 
     // Act
     let response: Value = reqwest::Client::new()
@@ -287,7 +243,7 @@ async fn discovery_urls_follow_the_request_from_the_flag_the_env_var_or_the_conf
         // Arrange
         let mut args = args;
         args.extend(["--port", "0", "--issuer", "http://localhost:4000/"]);
-        let served = Served::start(&args, &env);
+        let served = Running::start_with_env(&args, &env);
 
         // Act
         let doc: Value = reqwest::Client::new()

@@ -1,72 +1,9 @@
 //! The `mock-idp` binary: starts with no configuration, prints one ready line, honours its
 //! flags and config file, and stops cleanly on SIGTERM.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
-struct Running {
-    child: Child,
-    issuer: String,
-    address: String,
-}
-
-/// `mock-idp ready: issuer <issuer> listening <address>`
-fn parse_ready(line: &str) -> (String, String) {
-    let rest = line
-        .trim()
-        .strip_prefix("mock-idp ready: issuer ")
-        .unwrap_or_else(|| panic!("unexpected ready line {line:?}"));
-    let (issuer, address) = rest.split_once(" listening ").unwrap();
-    (issuer.to_owned(), address.to_owned())
-}
-
-impl Running {
-    fn start(args: &[&str]) -> Self {
-        Self::start_with_env(args, &[])
-    }
-
-    fn start_with_env(args: &[&str], env: &[(&str, &std::path::Path)]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_mock-idp"))
-            .args(args)
-            .envs(env.iter().map(|(k, v)| (*k, *v)))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let (issuer, address) = parse_ready(&line);
-        Self {
-            child,
-            issuer,
-            address,
-        }
-    }
-
-    fn port(&self) -> u16 {
-        self.address.rsplit(':').next().unwrap().parse().unwrap()
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.address)
-    }
-
-    fn terminate(mut self) -> std::process::ExitStatus {
-        Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        self.child.wait().unwrap()
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
-}
+use crate::helpers::Running;
 
 async fn get_json(url: &str) -> serde_json::Value {
     reqwest::get(url).await.unwrap().json().await.unwrap()

@@ -349,3 +349,69 @@ pub fn posted_message(html: &str) -> (Value, String) {
     let target: String = serde_json::from_str(&html[t_start..t_end]).unwrap();
     (message, target)
 }
+
+/// The `mock-idp` binary, started with `args` and `env` (`MOCK_IDP_PORT` from the runner's
+/// environment left out), returned once its ready line is out; killed on drop.
+pub struct Running {
+    child: std::process::Child,
+    pub issuer: String,
+    address: String,
+}
+
+impl Running {
+    pub fn start(args: &[&str]) -> Self {
+        Self::start_with_env::<&str>(args, &[])
+    }
+
+    pub fn start_with_env<V: AsRef<std::ffi::OsStr>>(args: &[&str], env: &[(&str, V)]) -> Self {
+        use std::io::{BufRead, BufReader};
+        use std::process::{Command, Stdio};
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mock-idp"))
+            .args(args)
+            .env_remove("MOCK_IDP_PORT")
+            .envs(env.iter().map(|(k, v)| (*k, v)))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        // `mock-idp ready: issuer <issuer> listening <address>`
+        let (issuer, address) = line
+            .trim()
+            .strip_prefix("mock-idp ready: issuer ")
+            .and_then(|rest| rest.split_once(" listening "))
+            .unwrap_or_else(|| panic!("unexpected ready line {line:?}"));
+        Self {
+            issuer: issuer.to_owned(),
+            address: address.to_owned(),
+            child,
+        }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.address.rsplit(':').next().unwrap().parse().unwrap()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    /// SIGTERM (to this process only), then its exit status.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
