@@ -248,7 +248,7 @@ pub enum StartError {
 }
 
 impl Idp {
-    pub(crate) fn new(config: &IdpConfig, port: u16) -> Result<Self, StartError> {
+    pub(crate) fn new(config: IdpConfig, port: u16) -> Result<Self, StartError> {
         config.tenant.validate()?;
         let issuer = match &config.issuer {
             Some(issuer) => normalise_issuer(&issuer.replace("{port}", &port.to_string()))
@@ -257,12 +257,12 @@ impl Idp {
         };
         let keys = KeyRing::new(config.tenant.signing_alg, config.key_source())?;
         // Shared until the first change: `update_tenant` copies on write.
-        let tenant = Arc::new(config.tenant.clone());
+        let tenant = Arc::new(config.tenant);
         Ok(Self {
             issuer: Issuer::new(issuer),
             discovery_urls: config.discovery_urls,
             control_api: config.control_api,
-            allowed_hosts: config.allowed_hosts.clone(),
+            allowed_hosts: config.allowed_hosts,
             initial_tenant: Arc::clone(&tenant),
             tenant: RwLock::new(tenant),
             initial_keys: keys.clone(),

@@ -55,7 +55,7 @@ impl Server {
                 source,
             })?
             .port();
-        let idp = Arc::new(Idp::new(&config, port)?);
+        let idp = Arc::new(Idp::new(config, port)?);
         Ok(Self {
             listener,
             slot: AppState::serving(idp),

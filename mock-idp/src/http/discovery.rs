@@ -3,7 +3,9 @@
 //! URLs are at the issuer's origin, or at the request's with `DiscoveryUrls::Request`
 //! (`crate::issuer` says why).
 
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
+
+use axum::body::Bytes;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
@@ -24,7 +26,7 @@ static RENDERED: Mutex<Vec<Rendered>> = Mutex::new(Vec::new());
 
 /// The issuer, the base of the endpoints and the scopes a document was rendered for, and the
 /// document.
-type Rendered = (&'static str, String, Vec<String>, Arc<str>);
+type Rendered = (&'static str, String, Vec<String>, Bytes);
 
 /// Enough for every server a suite runs at once; the oldest goes first.
 const RENDERED_MAX: usize = 64;
@@ -47,21 +49,17 @@ pub(crate) async fn discovery(State(idp): State<SharedIdp>, headers: HeaderMap) 
     let cached = lock(&RENDERED)
         .iter()
         .find(|(i, b, s, _)| *i == issuer && *b == base && *s == scopes)
-        .map(|(.., body)| Arc::clone(body));
+        .map(|(.., body)| body.clone());
     let body = cached.unwrap_or_else(|| {
-        let body: Arc<str> = render(&idp, &base, &scopes).to_string().into();
+        let body = Bytes::from(render(&idp, &base, &scopes).to_string());
         let mut rendered = lock(&RENDERED);
         if rendered.len() == RENDERED_MAX {
             rendered.remove(0);
         }
-        rendered.push((issuer, base, scopes, Arc::clone(&body)));
+        rendered.push((issuer, base, scopes, body.clone()));
         body
     });
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        body.to_string(),
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// OIDC's scopes, then every API permission, once each.

@@ -146,7 +146,7 @@ mod tests {
     #[tokio::test]
     async fn a_vacant_server_answers_503_and_records_nothing() {
         // Arrange: a server whose mock was dropped (its engine stays in the slot).
-        let idp = std::sync::Arc::new(Idp::new(&IdpConfig::default(), 4000).unwrap());
+        let idp = std::sync::Arc::new(Idp::new(IdpConfig::default(), 4000).unwrap());
         let slot = AppState::serving(std::sync::Arc::clone(&idp));
         slot.vacate();
 

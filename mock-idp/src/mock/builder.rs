@@ -487,7 +487,7 @@ impl MockIdpBuilder {
         // the embedded ones (a pool is shared by every test of the process).
         let needs_own_server = self.port != 0 || self.fresh_keys || self.keys_file.is_some();
         if !needs_own_server {
-            let (server, idp) = PooledServer::lease(&config)
+            let (server, idp) = PooledServer::lease(config)
                 .unwrap_or_else(|e| panic!("mock-idp failed to start: {e}"));
             return MockIdp {
                 idp,

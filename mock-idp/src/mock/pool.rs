@@ -52,7 +52,7 @@ impl PooledServer {
     }
 
     /// Leases an idle server (or starts one) and mounts a new engine for `config` on it.
-    pub(super) fn lease(config: &IdpConfig) -> Result<(Self, SharedIdp), StartError> {
+    pub(super) fn lease(config: IdpConfig) -> Result<(Self, SharedIdp), StartError> {
         let idle = lock(&IDLE).pop();
         match idle {
             Some(server) => match Idp::new(config, server.address.port()) {
@@ -83,7 +83,7 @@ impl PooledServer {
         let _ = self.stopped.await;
     }
 
-    fn start(config: &IdpConfig) -> Result<(Self, SharedIdp), StartError> {
+    fn start(config: IdpConfig) -> Result<(Self, SharedIdp), StartError> {
         let bind = |source| StartError::Bind {
             addr: "127.0.0.1:0".into(),
             source,
