@@ -18,6 +18,7 @@ use crate::issuance::keys::{KeyError, KeyRing, KeySource, SigningKey};
 use crate::issuer::{DiscoveryUrls, Issuer, normalise_issuer};
 use crate::store::codes::AuthorizationCodes;
 use crate::store::issued::{IssuedBy, IssuedTokens, TokenUse};
+use crate::store::opaque::OpaqueTokens;
 use crate::store::refresh::RefreshTokens;
 use crate::store::retired_keys::{RetiredBy, RetiredKeys};
 use crate::store::revoked::RevokedTokens;
@@ -204,6 +205,8 @@ pub(crate) struct Idp {
     pub(crate) codes: AuthorizationCodes,
     pub(crate) refresh_tokens: RefreshTokens,
     pub(crate) revoked: RevokedTokens,
+    /// Access tokens issued without an audience: opaque strings only `/userinfo` accepts.
+    pub(crate) opaque_tokens: OpaqueTokens,
     pub(crate) sessions: Sessions,
     pub(crate) transactions: Transactions,
     /// The tokens handed out, for the inspector.
@@ -282,6 +285,7 @@ impl Idp {
             codes: AuthorizationCodes::default(),
             refresh_tokens: RefreshTokens::default(),
             revoked: RevokedTokens::default(),
+            opaque_tokens: OpaqueTokens::default(),
             sessions: Sessions::default(),
             transactions: Transactions::default(),
             issued: IssuedTokens::default(),
@@ -398,6 +402,7 @@ impl Idp {
         self.codes.clear();
         self.refresh_tokens.clear();
         self.revoked.clear();
+        self.opaque_tokens.clear();
         self.sessions.clear();
         self.transactions.clear();
     }
