@@ -36,6 +36,10 @@ pub(crate) enum OAuthError {
     /// 400: a scope is not defined.
     #[error("invalid_scope: {0}")]
     InvalidScope(String),
+    /// 400: an authorization request refused at the PAR endpoint, with the code `/authorize`
+    /// would have sent back (`unsupported_response_type`, `invalid_request`, ...).
+    #[error("{0}: {1}")]
+    Authorization(&'static str, String),
     /// 413: the body is over the limit.
     #[error("request body too large")]
     PayloadTooLarge,
@@ -57,9 +61,10 @@ impl OAuthError {
     /// The HTTP status Auth0 answers with.
     pub(crate) fn status(&self) -> StatusCode {
         match self {
-            Self::InvalidRequest(_) | Self::UnsupportedGrantType(_) | Self::InvalidScope(_) => {
-                StatusCode::BAD_REQUEST
-            }
+            Self::InvalidRequest(_)
+            | Self::UnsupportedGrantType(_)
+            | Self::InvalidScope(_)
+            | Self::Authorization(..) => StatusCode::BAD_REQUEST,
             Self::InvalidClient(_) | Self::InvalidToken(_) | Self::Unauthorized(_) => {
                 StatusCode::UNAUTHORIZED
             }
@@ -77,6 +82,7 @@ impl OAuthError {
     pub(crate) fn code(&self) -> &'static str {
         match self {
             Self::InvalidRequest(_) | Self::PayloadTooLarge => "invalid_request",
+            Self::Authorization(code, _) => code,
             Self::InvalidClient(_) => "invalid_client",
             Self::Unauthorized(_) => "unauthorized",
             Self::UnauthorizedClient(_) => "unauthorized_client",
@@ -106,7 +112,8 @@ impl OAuthError {
             | Self::InvalidToken(d)
             | Self::NotFound(d)
             | Self::Internal(d)
-            | Self::TemporarilyUnavailable(d) => d.clone(),
+            | Self::TemporarilyUnavailable(d)
+            | Self::Authorization(_, d) => d.clone(),
         }
     }
 }
