@@ -18,6 +18,11 @@ pub(crate) enum OAuthError {
     /// 401: client authentication failed.
     #[error("invalid_client: {0}")]
     InvalidClient(String),
+    /// 401 `invalid_client` for a refused `client_assertion`: without the `Basic` challenge,
+    /// which RFC 6749 5.2 asks for only when the client used the Authorization header (and
+    /// which strict clients such as openid-client report instead of the description).
+    #[error("invalid_client: {0}")]
+    InvalidClientAssertion(String),
     /// 403: the client may not use this grant.
     #[error("unauthorized_client: {0}")]
     UnauthorizedClient(String),
@@ -65,9 +70,10 @@ impl OAuthError {
             | Self::UnsupportedGrantType(_)
             | Self::InvalidScope(_)
             | Self::Authorization(..) => StatusCode::BAD_REQUEST,
-            Self::InvalidClient(_) | Self::InvalidToken(_) | Self::Unauthorized(_) => {
-                StatusCode::UNAUTHORIZED
-            }
+            Self::InvalidClient(_)
+            | Self::InvalidClientAssertion(_)
+            | Self::InvalidToken(_)
+            | Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::UnauthorizedClient(_) | Self::AccessDenied(_) | Self::InvalidGrant(_) => {
                 StatusCode::FORBIDDEN
             }
@@ -83,7 +89,7 @@ impl OAuthError {
         match self {
             Self::InvalidRequest(_) | Self::PayloadTooLarge => "invalid_request",
             Self::Authorization(code, _) => code,
-            Self::InvalidClient(_) => "invalid_client",
+            Self::InvalidClient(_) | Self::InvalidClientAssertion(_) => "invalid_client",
             Self::Unauthorized(_) => "unauthorized",
             Self::UnauthorizedClient(_) => "unauthorized_client",
             Self::AccessDenied(_) => "access_denied",
@@ -103,6 +109,7 @@ impl OAuthError {
             Self::PayloadTooLarge => "Request body too large".into(),
             Self::InvalidRequest(d)
             | Self::InvalidClient(d)
+            | Self::InvalidClientAssertion(d)
             | Self::Unauthorized(d)
             | Self::UnauthorizedClient(d)
             | Self::AccessDenied(d)

@@ -45,7 +45,8 @@ pub(crate) fn authenticate<'t>(
     client_id: Option<&str>,
     audience: &Audience<'_>,
 ) -> Result<&'t Client, OAuthError> {
-    let refused = |why: String| OAuthError::InvalidClient(format!("client_assertion: {why}"));
+    let refused =
+        |why: String| OAuthError::InvalidClientAssertion(format!("client_assertion: {why}"));
     let jwt = Jwt::parse(assertion).ok_or_else(|| {
         refused(
             "not a signed JWT (three base64url parts: a JSON header, JSON claims, a signature)"

@@ -383,3 +383,25 @@ fn a_credential_that_is_not_a_public_key_for_its_alg_is_a_config_error() {
     }
     assert!(TenantConfig::from_toml(&toml(EC_PUBLIC, "ES256")).is_ok());
 }
+
+#[tokio::test]
+async fn a_refused_assertion_gets_no_basic_challenge() {
+    // RFC 6749 5.2 asks for the challenge when the Authorization header was used; a strict
+    // client (openid-client) would report the challenge and hide the description.
+    let idp = mock().await;
+    let assertion = Assertion::for_client(&idp, WORKER).sign_with(AssertionKey::OtherRsa);
+
+    let response = client()
+        .post(idp.url("/oauth/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_assertion_type", JWT_BEARER),
+            ("client_assertion", &assertion),
+        ])
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), 401);
+    assert!(response.headers().get("www-authenticate").is_none());
+}
