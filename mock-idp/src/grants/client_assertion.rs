@@ -117,19 +117,28 @@ fn verify_signature(client: &Client, jwt: &Jwt<'_>) -> Result<(), String> {
             registered.join(", ")
         ));
     }
-    let verified = keys.iter().any(|credential| {
-        credential.public_key().is_ok_and(|key| {
-            key.verify_sig(jwt.signed.as_bytes(), &jwt.signature)
-                .is_ok()
-        })
+    // Credentials are checked at start; one added later (`MockIdp::upsert_client`) may not
+    // be usable, and saying so beats a "bad signature".
+    let mut unusable = None;
+    let verified = keys.iter().any(|credential| match credential.public_key() {
+        Ok(key) => key
+            .verify_sig(jwt.signed.as_bytes(), &jwt.signature)
+            .is_ok(),
+        Err(why) => {
+            unusable = Some(why);
+            false
+        }
     });
-    if verified {
-        Ok(())
-    } else {
-        Err(format!(
+    match (verified, unusable) {
+        (true, _) => Ok(()),
+        (false, Some(why)) => Err(format!(
+            "a registered {alg} credential of client {} cannot be used ({why}), and no other verifies the signature",
+            client.client_id
+        )),
+        (false, None) => Err(format!(
             "the signature does not verify with any {alg} key registered for client {}",
             client.client_id
-        ))
+        )),
     }
 }
 

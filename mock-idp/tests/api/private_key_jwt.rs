@@ -405,3 +405,29 @@ async fn a_refused_assertion_gets_no_basic_challenge() {
     assert_eq!(response.status(), 401);
     assert!(response.headers().get("www-authenticate").is_none());
 }
+
+#[tokio::test]
+async fn a_credential_added_while_running_that_cannot_be_used_is_named_as_the_cause() {
+    // Arrange: upsert_client does not validate; the RSA key cannot verify ES256.
+    let idp = mock().await;
+    idp.upsert_client(
+        Client {
+            client_secret: None,
+            ..Client::m2m(WORKER, "")
+        }
+        .credential(RSA_PUBLIC, Algorithm::ES256)
+        .grant(API, ["read:messages"]),
+    );
+    let assertion = Assertion::for_client(&idp, WORKER).alg(Jwa::ES256).sign();
+
+    // Act
+    let (status, body) = client_credentials(&idp, &assertion).await;
+
+    // Assert
+    assert_refused(
+        status,
+        &body,
+        &assertion,
+        "cannot be used (the PEM is not an EC P-256",
+    );
+}
