@@ -611,3 +611,49 @@ async fn discovery_lists_exactly_the_response_types_and_modes_authorize_serves()
     assert_eq!(refused, expected);
     assert_eq!(types.len(), 7);
 }
+
+#[tokio::test]
+async fn a_pushed_implicit_request_is_answered_by_form_post() {
+    // Arrange: express-openid-connect's default request, pushed (pushedAuthorizationRequests).
+    let idp = web_app_idp().await;
+    let browser = Browser::new(&idp);
+    browser.sign_in("alice@example.com").await;
+    let pushed: serde_json::Value = browser
+        .http
+        .post(idp.url("/oauth/par"))
+        .form(&[
+            ("client_id", WEB),
+            ("client_secret", "web-secret"),
+            ("response_type", "id_token"),
+            ("response_mode", "form_post"),
+            ("scope", "openid profile email"),
+            ("redirect_uri", WEB_CALLBACK),
+            ("nonce", NONCE),
+            ("state", "st"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let request_uri = pushed["request_uri"].as_str().expect("a request_uri");
+
+    // Act
+    let response = browser
+        .authorize(&AuthRequest {
+            params: vec![
+                ("client_id".into(), WEB.into()),
+                ("request_uri".into(), request_uri.into()),
+            ],
+        })
+        .await;
+
+    // Assert
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.unwrap();
+    assert_eq!(form_post_action(&html), WEB_CALLBACK);
+    let fields = form_post_fields(&html);
+    assert_eq!(claims(&fields["id_token"])["nonce"], NONCE);
+    assert_eq!(fields["state"], "st");
+}
