@@ -189,6 +189,7 @@
 
 #![warn(missing_docs, unreachable_pub)]
 
+mod backchannel;
 mod clock;
 mod control;
 mod engine;
@@ -215,8 +216,9 @@ pub use issuance::keys::{Algorithm, KeyError};
 pub use issuer::DiscoveryUrls;
 pub use mock::{Expectation, ExpectationGuard, Explain, FaultBuilder, MockIdp, MockIdpBuilder};
 pub use server::Server;
+pub use store::backchannel::{BackchannelLogout, BackchannelOutcome};
 pub use store::sessions::SessionInfo;
 pub use tenant::{
-    Api, AppType, Client, ClientGrant, ConfigError, DEFAULT_CONNECTION, Role, ServerConfig,
-    TenantConfig, TokenLifetimes, User,
+    Api, AppType, BackchannelLogoutSettings, Client, ClientGrant, ConfigError, DEFAULT_CONNECTION,
+    Role, ServerConfig, TenantConfig, TokenLifetimes, User,
 };

@@ -1,5 +1,6 @@
 //! Token issuance: what goes into tokens (Auth0's access-token and ID-token profiles), how they
-//! are signed ([`jws`], [`keys`]), and the scope rules ([`scopes`]).
+//! are signed ([`jws`], [`keys`]), the scope rules ([`scopes`]), and the back-channel logout
+//! token ([`logout_token`]).
 //!
 //! | claim | access token | ID token |
 //! |---|---|---|
@@ -31,6 +32,7 @@ pub(crate) mod builder;
 pub(crate) mod id_token;
 pub(crate) mod jws;
 pub(crate) mod keys;
+pub(crate) mod logout_token;
 pub(crate) mod scopes;
 
 /// Everything issued by one successful token request.
@@ -136,6 +138,10 @@ pub(crate) fn issue_for_user(idp: &Idp, grant: UserGrant<'_>) -> Issued {
         scope,
         ..
     } = &grant;
+    if let Some(sid) = &grant.sid {
+        // Whatever the flow, a client that got tokens in a session hears when it ends.
+        idp.sessions.note_client(sid, &client.client_id);
+    }
     let openid = scope.iter().any(|s| s == "openid");
     let expires_in = access_lifetime(tenant, *api);
     let sub = user.sub();

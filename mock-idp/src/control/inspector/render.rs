@@ -30,7 +30,7 @@ const GRANT_TYPES: [&str; 5] = [
 ];
 
 /// The endpoints the Requests filter offers, in the journal's names.
-const ENDPOINTS: [Endpoint; 11] = [
+const ENDPOINTS: [Endpoint; 12] = [
     Endpoint::Discovery,
     Endpoint::Jwks,
     Endpoint::Authorize,
@@ -41,6 +41,7 @@ const ENDPOINTS: [Endpoint; 11] = [
     Endpoint::Revoke,
     Endpoint::Health,
     Endpoint::Control,
+    Endpoint::BackchannelLogout,
     Endpoint::Other,
 ];
 
@@ -250,6 +251,7 @@ fn tokens(idp: &Idp) -> String {
         let kind = match t.kind {
             TokenUse::Access => "access token",
             TokenUse::Id => "ID token",
+            TokenUse::Logout => "logout token",
         };
         let by = match &t.by {
             IssuedBy::Grant {
@@ -261,6 +263,9 @@ fn tokens(idp: &Idp) -> String {
                 escape(client_id)
             ),
             IssuedBy::Minted => "minted by a test".into(),
+            IssuedBy::SessionEnd { client_id } => {
+                format!("back-channel logout to <code>{}</code>", escape(client_id))
+            }
         };
         let expiry = match claims.get("exp").and_then(Value::as_i64) {
             Some(exp) if exp <= now => format!(
