@@ -635,6 +635,32 @@ async fn the_logout_token_typ_is_configurable() {
     assert_eq!(header["typ"], "JWT");
 }
 
+#[tokio::test]
+async fn a_client_whose_id_tokens_are_hs256_gets_a_logout_token_signed_with_its_secret() {
+    // Arrange
+    let receiver = receiver().await;
+    let portal = Client {
+        id_token_signing_alg: Some(mock_idp::Algorithm::HS256),
+        ..web_app("portal", 3101).backchannel_logout_url(receiver_url(&receiver))
+    };
+    let idp = MockIdp::builder().client(portal.clone()).start().await;
+    let browser = Browser::new(&idp);
+    sign_in_to(&browser, &portal, "alice@example.com").await;
+
+    // Act
+    idp.end_sessions();
+    idp.wait_for_backchannel_logouts(1).await;
+
+    // Assert: verified as the client verifies its ID tokens.
+    let token = posted_token(&receiver.received_requests().await.unwrap()[0]);
+    let mut validation = Validation::new(jsonwebtoken::Algorithm::HS256);
+    validation.set_issuer(&[idp.issuer()]);
+    validation.set_audience(&["portal"]);
+    let key = DecodingKey::from_secret(b"portal-secret").unwrap();
+    let claims = decode::<Value>(&token, &key, &validation).unwrap().claims;
+    assert_eq!(claims["events"], json!({ EVENT: {} }));
+}
+
 #[test]
 fn a_back_channel_logout_url_must_be_an_absolute_http_url_without_a_fragment() {
     for bad in [

@@ -455,12 +455,13 @@ fn tenant(idp: &Idp) -> String {
     if sessions.is_empty() {
         out.push_str("<p class=\"muted\">No one is logged in at the mock.</p>");
     } else {
-        out.push_str("<table><thead><tr><th>sid</th><th>user</th><th>logged in</th><th>ends</th><th></th></tr></thead><tbody>");
+        out.push_str("<table><thead><tr><th>sid</th><th>user</th><th>clients</th><th>logged in</th><th>ends</th><th></th></tr></thead><tbody>");
         for s in sessions {
             let _ = write!(
                 out,
-                "<tr><td><code>{sid}</code></td><td><code>{sub}</code></td><td>{}</td><td>{}</td>\
+                "<tr><td><code>{sid}</code></td><td><code>{sub}</code></td><td>{}</td><td>{}</td><td>{}</td>\
                  <td><button type=\"button\" data-action=\"end-session\" data-sid=\"{sid}\">End</button></td></tr>",
+                list(&s.clients),
                 timestamp(s.auth_time),
                 timestamp(s.expires_at),
                 sid = escape(&s.sid),
