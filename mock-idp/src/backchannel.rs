@@ -130,13 +130,15 @@ impl Drop for InFlight {
 
 fn spawn(idp: &SharedIdp, delivery: Delivery) {
     idp.backchannel_logouts.start();
-    let mut in_flight = InFlight {
+    let in_flight = InFlight {
         idp: Arc::clone(idp),
-        delivery: None,
+        delivery: Some(delivery),
     };
-    let request = delivery.request();
-    in_flight.delivery = Some(delivery);
     let task = async move {
+        let request = match (http_client().await, &in_flight.delivery) {
+            (Some(client), Some(delivery)) => Some(delivery.request(client)),
+            _ => None,
+        };
         let outcome = match request {
             Some(request) => outcome_of(request.send().await),
             None => BackchannelOutcome::Failed,
@@ -151,38 +153,44 @@ fn spawn(idp: &SharedIdp, delivery: Delivery) {
 }
 
 impl Delivery {
-    /// The POST, or `None` when no HTTP client could be built.
-    fn request(&self) -> Option<reqwest::RequestBuilder> {
+    fn request(&self, client: &reqwest::Client) -> reqwest::RequestBuilder {
         let body: String = url::form_urlencoded::Serializer::new(String::new())
             .append_pair("logout_token", &self.token)
             .finish();
-        let request = http_client()?
+        client
             .post(&self.url)
             .header(
                 reqwest::header::CONTENT_TYPE,
                 "application/x-www-form-urlencoded",
             )
             .timeout(self.timeout)
-            .body(body);
-        Some(request)
+            .body(body)
     }
 }
 
-/// One client for the process: building one loads the TLS roots, which costs more than a
-/// delivery. It keeps no idle connections (see the module notes).
-fn http_client() -> Option<&'static reqwest::Client> {
+/// One client for the process, keeping no idle connections (see the module notes). Building
+/// it loads the system's TLS roots (about 0.2 s in a debug build), so the first delivery does
+/// that on a blocking thread: never in the logout's answer, nor on the server's runtime,
+/// which may be a single thread serving the test's other requests.
+async fn http_client() -> Option<&'static reqwest::Client> {
     static CLIENT: OnceLock<Option<reqwest::Client>> = OnceLock::new();
-    CLIENT
-        .get_or_init(|| {
-            reqwest::Client::builder()
-                .user_agent(concat!("mock-idp/", env!("CARGO_PKG_VERSION")))
-                .redirect(reqwest::redirect::Policy::none())
-                .no_proxy()
-                .pool_max_idle_per_host(0)
-                .build()
-                .ok()
-        })
-        .as_ref()
+    if let Some(client) = CLIENT.get() {
+        return client.as_ref();
+    }
+    let build = || {
+        CLIENT
+            .get_or_init(|| {
+                reqwest::Client::builder()
+                    .user_agent(concat!("mock-idp/", env!("CARGO_PKG_VERSION")))
+                    .redirect(reqwest::redirect::Policy::none())
+                    .no_proxy()
+                    .pool_max_idle_per_host(0)
+                    .build()
+                    .ok()
+            })
+            .as_ref()
+    };
+    tokio::task::spawn_blocking(build).await.ok().flatten()
 }
 
 fn outcome_of(result: Result<reqwest::Response, reqwest::Error>) -> BackchannelOutcome {
