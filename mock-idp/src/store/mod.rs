@@ -9,14 +9,17 @@
 //! only this one: [`codes`] → [`refresh`] → [`revoked`]. (Redeeming a code issues a refresh
 //! token while it holds the code, so two concurrent redemptions cannot both succeed.) The
 //! session stores ([`sessions`], [`transactions`]) are never held together with another lock,
-//! nor are the inspector's stores ([`issued`] tokens, [`retired_keys`]) or the
+//! nor are the inspector's stores ([`issued`] tokens, [`retired_keys`]), the pushed
+//! authorization requests ([`pushed`]), the spent client assertions ([`assertions`]) or the
 //! [`backchannel`] logouts sent; one exception: issuance notes its client in the session
 //! (`Sessions::note_client`) while the code grant holds its code, which is safe because
 //! nothing is ever locked while a session store is held.
 
+pub(crate) mod assertions;
 pub(crate) mod backchannel;
 pub(crate) mod codes;
 pub(crate) mod issued;
+pub(crate) mod pushed;
 pub(crate) mod refresh;
 pub(crate) mod retired_keys;
 pub(crate) mod revoked;
