@@ -677,3 +677,31 @@ fn a_back_channel_logout_url_must_be_an_absolute_http_url_without_a_fragment() {
     let good = "[[clients]]\nclient_id = \"portal\"\nbackchannel_logout_urls = [\"https://app.test/bcl?k=1\", \"http://localhost:3000/bcl\"]";
     assert!(mock_idp::TenantConfig::from_toml(good).is_ok());
 }
+
+#[tokio::test]
+async fn a_client_that_signed_in_with_the_implicit_flow_hears_the_logout_too() {
+    // Arrange: express-openid-connect's default login (id_token + form_post) for portal.
+    let rx = receiver().await;
+    let portal = web_app("portal", 3101).backchannel_logout_url(receiver_url(&rx));
+    let idp = MockIdp::builder().client(portal.clone()).start().await;
+    let browser = Browser::new(&idp);
+    let request = AuthRequest {
+        params: vec![
+            ("client_id".into(), "portal".into()),
+            ("response_type".into(), "id_token".into()),
+            ("response_mode".into(), "form_post".into()),
+            ("scope".into(), "openid profile".into()),
+            ("redirect_uri".into(), portal.callbacks[0].clone()),
+            ("nonce".into(), "n-0S6_WzA2Mj".into()),
+        ],
+    };
+    let signed_in = browser.log_in(&request, "alice@example.com").await;
+    assert_eq!(signed_in.status(), StatusCode::OK);
+    let sid = sid_of(&idp, "auth0|alice");
+
+    // Act
+    assert!(idp.end_session(&sid));
+
+    // Assert
+    assert_one_logout_for(&idp, &rx, &sid).await;
+}

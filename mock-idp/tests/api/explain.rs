@@ -888,8 +888,8 @@ async fn a_claim_given_twice_fails_structure() {
 
 #[tokio::test]
 async fn explain_takes_scopes_as_a_list_or_a_space_separated_string() {
-    // Arrange
-    let idp = MockIdp::start().await;
+    // Arrange: a frozen clock, so "expires in" reads the same in both reports.
+    let idp = MockIdp::builder().deterministic().start().await;
     let token = idp.token().scope("read:messages write:messages").sign();
 
     // Act
