@@ -5,74 +5,18 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createRemoteJWKSet, jwtVerify, decodeJwt } from "jose";
-import { Auth0Client } from "@auth0/nextjs-auth0/server";
-import { NextRequest, NextResponse } from "next/server.js";
-import { startMock } from "./harness/mock.mjs";
 import { Browser } from "./harness/browser.mjs";
-import { serveNextApp } from "./harness/nextjs.mjs";
+import { API, CLIENT_ID, CLIENT_SECRET, startNextjsAuth0 } from "./harness/nextjs.mjs";
 
-const API = "https://sample-api";
 const TOKEN_LIFETIME = 300;
-const CLIENT_ID = "nextjs-app";
-const CLIENT_SECRET = "nextjs-app-secret";
 
-let idp;
 let app;
-let auth0;
-
+let idp;
 before(async () => {
-  app = await serveNextApp(() => ({ middleware: (req) => auth0.middleware(req), page: home }));
-  idp = await startMock({
-    config: `
-[[apis]]
-identifier = "${API}"
-permissions = ["read:messages"]
-token_lifetime = ${TOKEN_LIFETIME}
-
-[[clients]]
-client_id = "${CLIENT_ID}"
-app_type = "regular_web"
-client_secret = "${CLIENT_SECRET}"
-callbacks = ["${app.origin}/auth/callback"]
-allowed_logout_urls = ["${app.origin}"]
-`,
-  });
-  auth0 = new Auth0Client({
-    domain: idp.origin,
-    clientId: CLIENT_ID,
-    clientSecret: CLIENT_SECRET,
-    secret: "a-32-character-cookie-secret-for-the-suite",
-    appBaseUrl: app.origin,
-    // The SDK refuses http:// and localhost domains without it; it has no environment variable.
-    allowInsecureRequests: true,
-    authorizationParameters: { audience: API, scope: "openid profile email offline_access read:messages" },
-  });
+  app = await startNextjsAuth0({ tokenLifetime: TOKEN_LIFETIME });
+  idp = app.idp;
 });
-after(async () => {
-  await app?.stop();
-  await idp?.stop();
-});
-
-/** The app's one page, as an App Router page calling `auth0.getSession()` would render it. */
-async function home(req) {
-  const session = await auth0.getSession(req);
-  return new NextResponse(session ? `signed in as ${session.user.email}` : "signed out", {
-    headers: { "content-type": "text/plain" },
-  });
-}
-
-/** The app's session for this browser, read by the SDK from its cookie. */
-async function sessionOf(browser) {
-  const cookie = await browser.jar.getCookieString(app.origin);
-  return auth0.getSession(new NextRequest(app.origin, { headers: { cookie } }));
-}
-
-async function signedIn() {
-  const browser = new Browser();
-  const page = await browser.login(`${app.origin}/auth/login`);
-  assert.equal(page.body, "signed in as alice@example.com", `login ended at ${page.url}`);
-  return browser;
-}
+after(() => app?.stop());
 
 async function getJson(browser, path) {
   const res = await browser.fetch(`${app.origin}${path}`);
@@ -97,9 +41,9 @@ test("/auth/login sends the user to the mock's /authorize with PKCE S256, state,
 });
 
 test("the callback turns the mock's code into an app session for the user who signed in", async () => {
-  const browser = await signedIn();
+  const browser = await app.signedIn();
 
-  const session = await sessionOf(browser);
+  const session = await app.sessionOf(browser);
 
   assert.ok(
     browser.history.some((line) => line.startsWith(`GET ${app.origin}/auth/callback?code=`)),
@@ -113,7 +57,7 @@ test("the callback turns the mock's code into an app session for the user who si
 });
 
 test("/auth/profile answers the signed-in user's claims, and 401 without a session", async () => {
-  const browser = await signedIn();
+  const browser = await app.signedIn();
 
   const profile = await getJson(browser, "/auth/profile");
   const anonymous = await new Browser().fetch(`${app.origin}/auth/profile`);
@@ -125,20 +69,20 @@ test("/auth/profile answers the signed-in user's claims, and 401 without a sessi
 });
 
 test("/auth/access-token answers an access token for the API that verifies against the mock's JWKS", async () => {
-  const browser = await signedIn();
+  const browser = await app.signedIn();
 
   const { status, body } = await getJson(browser, "/auth/access-token");
 
   assert.equal(status, 200);
   const jwks = createRemoteJWKSet(new URL(`${idp.issuer}.well-known/jwks.json`));
   const { payload } = await jwtVerify(body.token, jwks, { issuer: idp.issuer, audience: API });
-  assert.equal(payload.sub, (await sessionOf(browser)).user.sub);
+  assert.equal(payload.sub, (await app.sessionOf(browser)).user.sub);
   assert.match(body.scope, /\bread:messages\b/);
   assert.ok(body.expires_in > 0 && body.expires_in <= TOKEN_LIFETIME, `expires_in ${body.expires_in}`);
 });
 
 test("an expired access token is refreshed with the mock's refresh token", async (t) => {
-  const browser = await signedIn();
+  const browser = await app.signedIn();
   const before = await getJson(browser, "/auth/access-token");
   const { requests: earlier } = await idp.control.get("requests");
   // The world moves on: the app's clock (the SDK reads Date.now) and the mock's, together.
@@ -162,13 +106,13 @@ test("an expired access token is refreshed with the mock's refresh token", async
     refreshes.map((r) => r.status),
     [200],
   );
-  const session = await sessionOf(browser);
+  const session = await app.sessionOf(browser);
   assert.ok(session.tokenSet.accessToken === after.body.token, "the session keeps the new token");
 });
 
 test("/auth/logout ends the mock's session, the app's session, and revokes the refresh token", async () => {
-  const browser = await signedIn();
-  const { internal, tokenSet } = await sessionOf(browser);
+  const browser = await app.signedIn();
+  const { internal, tokenSet } = await app.sessionOf(browser);
   const live = async () => (await idp.control.get("sessions")).sessions.filter((s) => s.sid === internal.sid);
   assert.equal((await live()).length, 1, "signed in at the mock");
 
@@ -180,7 +124,7 @@ test("/auth/logout ends the mock's session, the app's session, and revokes the r
     browser.history.join("\n"),
   );
   assert.deepEqual(await live(), []);
-  assert.equal(await sessionOf(browser), null);
+  assert.equal(await app.sessionOf(browser), null);
   const refresh = await fetch(`${idp.origin}/oauth/token`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },

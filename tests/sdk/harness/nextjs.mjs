@@ -5,10 +5,15 @@
 // to `next build` plus 4 s to `next start` on the 2-core CI machine; this costs nothing and runs
 // the same SDK code: `middleware(NextRequest)` answers the `/auth/*` routes and, for any other
 // path, returns `NextResponse.next()`, after which Next renders the page with the cookies the
-// middleware set. Here `page(request)` plays the page.
+// middleware set. Here `page(request)` plays the page. `startNextjsAuth0` puts a mock, an app
+// and its Auth0Client together, as every nextjs-auth0 suite wants them.
 
+import assert from "node:assert/strict";
 import http from "node:http";
-import { NextRequest } from "next/server.js";
+import { Auth0Client } from "@auth0/nextjs-auth0/server";
+import { NextRequest, NextResponse } from "next/server.js";
+import { Browser } from "./browser.mjs";
+import { startMock } from "./mock.mjs";
 
 /**
  * Listens on a free port; requests go to `app()`'s current middleware, so the Auth0Client can
@@ -71,4 +76,81 @@ async function send(response, res) {
   if (cookies.length) headers["set-cookie"] = cookies;
   res.writeHead(response.status, headers);
   res.end(Buffer.from(await response.arrayBuffer()));
+}
+
+export const API = "https://sample-api";
+export const CLIENT_ID = "nextjs-app";
+export const CLIENT_SECRET = "nextjs-app-secret";
+
+/**
+ * A mock with one regular web app, and that app: an `Auth0Client` configured as Auth0's Next.js
+ * quickstart does (a client secret, the API's audience, offline access) plus `options`, served
+ * by [`serveNextApp`] with a page that says who is signed in.
+ *
+ * @param {object} [setup]
+ * @param {number} [setup.tokenLifetime] the API's access-token lifetime, seconds
+ * @param {string} [setup.client] more TOML lines for the app's `[[clients]]` entry; `${app}` in them becomes the app's origin
+ * @param {object} [setup.options] more `Auth0Client` options
+ */
+export async function startNextjsAuth0({ tokenLifetime = 300, client = "", options = {} } = {}) {
+  let auth0;
+  const app = await serveNextApp(() => ({ middleware: (req) => auth0.middleware(req), page: home }));
+  const idp = await startMock({
+    config: `
+[[apis]]
+identifier = "${API}"
+permissions = ["read:messages"]
+token_lifetime = ${tokenLifetime}
+
+[[clients]]
+client_id = "${CLIENT_ID}"
+app_type = "regular_web"
+client_secret = "${CLIENT_SECRET}"
+callbacks = ["${app.origin}/auth/callback"]
+allowed_logout_urls = ["${app.origin}"]
+${client.replaceAll("${app}", app.origin)}
+`,
+  });
+  auth0 = new Auth0Client({
+    domain: idp.origin,
+    clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
+    secret: "a-32-character-cookie-secret-for-the-suites",
+    appBaseUrl: app.origin,
+    // The SDK refuses http:// and localhost domains without it; it has no environment variable.
+    allowInsecureRequests: true,
+    authorizationParameters: { audience: API, scope: "openid profile email offline_access read:messages" },
+    ...options,
+  });
+
+  /** The app's one page, as an App Router page calling `auth0.getSession()` renders it. */
+  async function home(req) {
+    const session = await auth0.getSession(req);
+    return new NextResponse(session ? `signed in as ${session.user.email}` : "signed out", {
+      headers: { "content-type": "text/plain" },
+    });
+  }
+
+  return {
+    idp,
+    auth0,
+    /** `http://localhost:<port>`: the app. */
+    origin: app.origin,
+    /** The app's session for this browser, as the SDK reads it from its cookies. */
+    async sessionOf(browser) {
+      const cookie = await browser.jar.getCookieString(app.origin);
+      return auth0.getSession(new NextRequest(app.origin, { headers: { cookie } }));
+    },
+    /** A browser signed in as alice through `/auth/login` and the mock's login page. */
+    async signedIn() {
+      const browser = new Browser();
+      const page = await browser.login(`${app.origin}/auth/login`);
+      assert.equal(page.body, "signed in as alice@example.com", `login ended at ${page.url}`);
+      return browser;
+    },
+    async stop() {
+      await app.stop();
+      await idp.stop();
+    },
+  };
 }
