@@ -18,9 +18,31 @@ before(async () => {
 });
 after(() => app?.stop());
 
+/** A request the app's own client makes at the mock, outside the SDK. */
+function postAsTheApp(path, form) {
+  return fetch(`${idp.origin}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ ...form, client_id: CLIENT_ID, client_secret: CLIENT_SECRET }),
+  });
+}
+
 async function getJson(browser, path) {
   const res = await browser.fetch(`${app.origin}${path}`);
   return { status: res.status, body: await res.json() };
+}
+
+/**
+ * Moves the app's clock (the SDK reads Date.now) and the mock's together past the access
+ * tokens' lifetime, for the rest of test `t`; returns the seconds moved.
+ */
+async function outliveAccessTokens(t) {
+  const later = TOKEN_LIFETIME + 60;
+  t.mock.timers.enable({ apis: ["Date"], now: Date.now() });
+  t.mock.timers.tick(later * 1000);
+  await idp.control.post("clock", { advance_secs: later });
+  t.after(() => idp.control.post("clock", { advance_secs: -later }));
+  return later;
 }
 
 test("/auth/login sends the user to the mock's /authorize with PKCE S256, state, nonce and the API audience", async () => {
@@ -85,12 +107,7 @@ test("an expired access token is refreshed with the mock's refresh token", async
   const browser = await app.signedIn();
   const before = await getJson(browser, "/auth/access-token");
   const { requests: earlier } = await idp.control.get("requests");
-  // The world moves on: the app's clock (the SDK reads Date.now) and the mock's, together.
-  const later = TOKEN_LIFETIME + 60;
-  t.mock.timers.enable({ apis: ["Date"], now: Date.now() });
-  t.mock.timers.tick(later * 1000);
-  await idp.control.post("clock", { advance_secs: later });
-  t.after(() => idp.control.post("clock", { advance_secs: -later }));
+  const later = await outliveAccessTokens(t);
 
   const after = await getJson(browser, "/auth/access-token");
 
@@ -110,6 +127,18 @@ test("an expired access token is refreshed with the mock's refresh token", async
   assert.ok(session.tokenSet.accessToken === after.body.token, "the session keeps the new token");
 });
 
+test("once the access token expired, a refresh token the mock revoked makes /auth/access-token answer 401", async (t) => {
+  const browser = await app.signedIn();
+  const { tokenSet } = await app.sessionOf(browser);
+  await postAsTheApp("/oauth/revoke", { token: tokenSet.refreshToken });
+  await outliveAccessTokens(t);
+
+  const { status, body } = await getJson(browser, "/auth/access-token");
+
+  assert.equal(status, 401);
+  assert.equal(body.error.code, "failed_to_refresh_token");
+});
+
 test("/auth/logout ends the mock's session, the app's session, and revokes the refresh token", async () => {
   const browser = await app.signedIn();
   const { internal, tokenSet } = await app.sessionOf(browser);
@@ -125,15 +154,9 @@ test("/auth/logout ends the mock's session, the app's session, and revokes the r
   );
   assert.deepEqual(await live(), []);
   assert.equal(await app.sessionOf(browser), null);
-  const refresh = await fetch(`${idp.origin}/oauth/token`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({
-      grant_type: "refresh_token",
-      refresh_token: tokenSet.refreshToken,
-      client_id: CLIENT_ID,
-      client_secret: CLIENT_SECRET,
-    }),
+  const refresh = await postAsTheApp("/oauth/token", {
+    grant_type: "refresh_token",
+    refresh_token: tokenSet.refreshToken,
   });
   assert.equal(refresh.status, 403);
   assert.equal((await refresh.json()).error, "invalid_grant");
