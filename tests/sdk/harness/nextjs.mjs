@@ -1,7 +1,7 @@
 // A Next.js app without `next build`: a Node http server that hands each request to an
 // `@auth0/nextjs-auth0` v4 `Auth0Client` the way Next's `proxy.ts` (middleware) does.
 //
-// A real Next 16 app (proxy.js calling `auth0.middleware(request)`, one page) costs about 90 s
+// A real Next 16 app (proxy.js calling `auth0.middleware(request)`, one page) costs 80-90 s
 // to `next build` plus 4 s to `next start` on the 2-core CI machine; this costs nothing and runs
 // the same SDK code: `middleware(NextRequest)` answers the `/auth/*` routes and, for any other
 // path, returns `NextResponse.next()`, after which Next renders the page with the cookies the
