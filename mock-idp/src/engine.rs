@@ -19,6 +19,7 @@ use crate::issuer::{DiscoveryUrls, Issuer, normalise_issuer};
 use crate::store::assertions::SpentAssertions;
 use crate::store::codes::AuthorizationCodes;
 use crate::store::issued::{IssuedBy, IssuedTokens, TokenUse};
+use crate::store::opaque::OpaqueTokens;
 use crate::store::pushed::PushedRequests;
 use crate::store::refresh::RefreshTokens;
 use crate::store::retired_keys::{RetiredBy, RetiredKeys};
@@ -206,6 +207,8 @@ pub(crate) struct Idp {
     pub(crate) codes: AuthorizationCodes,
     pub(crate) refresh_tokens: RefreshTokens,
     pub(crate) revoked: RevokedTokens,
+    /// Access tokens issued without an audience: opaque strings only `/userinfo` accepts.
+    pub(crate) opaque_tokens: OpaqueTokens,
     pub(crate) sessions: Sessions,
     pub(crate) transactions: Transactions,
     /// Authorization requests pushed to `/oauth/par`, by `request_uri`.
@@ -288,6 +291,7 @@ impl Idp {
             codes: AuthorizationCodes::default(),
             refresh_tokens: RefreshTokens::default(),
             revoked: RevokedTokens::default(),
+            opaque_tokens: OpaqueTokens::default(),
             sessions: Sessions::default(),
             transactions: Transactions::default(),
             pushed: PushedRequests::default(),
@@ -406,6 +410,7 @@ impl Idp {
         self.codes.clear();
         self.refresh_tokens.clear();
         self.revoked.clear();
+        self.opaque_tokens.clear();
         self.sessions.clear();
         self.transactions.clear();
         self.pushed.clear();

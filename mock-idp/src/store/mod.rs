@@ -10,11 +10,14 @@
 //! token while it holds the code, so two concurrent redemptions cannot both succeed.) The
 //! session stores ([`sessions`], [`transactions`]) are never held together with another lock,
 //! nor are the inspector's stores ([`issued`] tokens, [`retired_keys`]), nor the pushed
-//! authorization requests ([`pushed`]) or the spent client assertions ([`assertions`]).
+//! authorization requests ([`pushed`]) or the spent client assertions ([`assertions`]). The
+//! [`opaque`] access tokens' lock comes last (redeeming a code issues one while it holds the
+//! code) and is never held while taking another.
 
 pub(crate) mod assertions;
 pub(crate) mod codes;
 pub(crate) mod issued;
+pub(crate) mod opaque;
 pub(crate) mod pushed;
 pub(crate) mod refresh;
 pub(crate) mod retired_keys;

@@ -430,3 +430,5 @@ fn default_grant_types(app_type: AppType) -> &'static [&'static str] {
 
 pub(crate) const PASSWORD: &str = "password";
 pub(crate) const PASSWORD_REALM: &str = "http://auth0.com/oauth/grant-type/password-realm";
+/// The grant `/authorize` needs for any response type with `token` or `id_token` in it.
+pub(crate) const IMPLICIT: &str = "implicit";

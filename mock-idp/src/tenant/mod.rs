@@ -21,7 +21,7 @@ mod validate;
 
 pub use api::Api;
 pub use client::{AppType, Client, ClientGrant};
-pub(crate) use client::{PASSWORD, PASSWORD_REALM};
+pub(crate) use client::{IMPLICIT, PASSWORD, PASSWORD_REALM};
 pub use credential::ClientCredential;
 pub use role::Role;
 pub use settings::{ServerConfig, TokenLifetimes};

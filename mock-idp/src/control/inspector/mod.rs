@@ -27,7 +27,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::control::journal::Endpoint;
-use crate::engine::SharedIdp;
+use crate::engine::{Idp, SharedIdp};
 use crate::error::OAuthError;
 use render::Part;
 
@@ -155,6 +155,11 @@ pub(super) async fn end_session(
     }
 }
 
+/// An opaque access token's expiry: it is in the store, not in the token.
+pub(super) fn opaque_expiry(idp: &Idp, token: &str) -> Option<Value> {
+    idp.opaque_tokens.peek(token).map(|g| g.expires_at.into())
+}
+
 /// `GET /_mock/tokens`: the tokens the mock handed out (the last 200), oldest first, decoded
 /// (unverified), with who asked for each and when it expires on the mock's clock.
 pub(super) async fn tokens(State(idp): State<SharedIdp>) -> Json<Value> {
@@ -169,7 +174,10 @@ pub(super) async fn tokens(State(idp): State<SharedIdp>) -> Json<Value> {
                 "at": issued.at,
                 "kind": issued.kind,
                 "by": issued.by,
-                "expires_at": claims.get("exp"),
+                "expires_at": claims
+                    .get("exp")
+                    .cloned()
+                    .or_else(|| opaque_expiry(&idp, &issued.token)),
                 "header": segment(&issued.token, 0),
                 "claims": claims,
                 "token": issued.token,
