@@ -100,6 +100,18 @@
 //! (`GET`/`DELETE /_mock/sessions`) inspect and end sessions, and [`MockIdp::clock`] expires
 //! them (tenant `tokens.session`, and `tokens.authorization_code` for codes).
 //!
+//! ## Back-channel logout
+//!
+//! A client with [`backchannel_logout_urls`](Client::backchannel_logout_url) hears when a
+//! session in which it received tokens ends (either logout endpoint,
+//! `DELETE /_mock/sessions/{sid}`, [`MockIdp::end_session`], [`MockIdp::end_sessions`]): the
+//! mock POSTs each URL a signed `logout_token` (OIDC Back-Channel Logout 1.0, `typ:
+//! "logout+jwt"`, with `sid`, `sub` and the back-channel `events` claim, no `nonce`), in the
+//! background with a timeout, so the logout never waits for a receiver that is down or
+//! hangs. [`MockIdp::wait_for_backchannel_logouts`] waits for them without sleeping and says
+//! what came of each ([`BackchannelLogout`], [`BackchannelOutcome`]); the journal records each
+//! delivery as [`Endpoint::BackchannelLogout`]. Unlike Auth0, loopback http URLs are fine.
+//!
 //! ## Server-side apps: PAR and `private_key_jwt`
 //!
 //! A web app may push its authorization request to `/oauth/par` and send the browser with the
@@ -251,6 +263,7 @@
 
 #![warn(missing_docs, unreachable_pub)]
 
+mod backchannel;
 mod clock;
 mod control;
 mod engine;
@@ -277,8 +290,9 @@ pub use issuance::keys::{Algorithm, KeyError};
 pub use issuer::DiscoveryUrls;
 pub use mock::{Expectation, ExpectationGuard, Explain, FaultBuilder, MockIdp, MockIdpBuilder};
 pub use server::Server;
+pub use store::backchannel::{BackchannelLogout, BackchannelOutcome};
 pub use store::sessions::SessionInfo;
 pub use tenant::{
-    Api, AppType, Client, ClientCredential, ClientGrant, ConfigError, DEFAULT_CONNECTION, Role,
-    ServerConfig, TenantConfig, TokenLifetimes, User,
+    Api, AppType, BackchannelLogoutSettings, Client, ClientCredential, ClientGrant, ConfigError,
+    DEFAULT_CONNECTION, Role, ServerConfig, TenantConfig, TokenLifetimes, User,
 };

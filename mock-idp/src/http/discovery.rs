@@ -114,6 +114,8 @@ fn render(idp: &Idp, base: &str, scopes: &[String]) -> Value {
         "revocation_endpoint_auth_methods_supported": CLIENT_AUTH_METHODS,
         "revocation_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGS,
         "request_parameter_supported": false,
+        "backchannel_logout_supported": true,
+        "backchannel_logout_session_supported": true,
         "scopes_supported": scopes,
         "claims_supported": [
             "aud", "auth_time", "created_at", "email", "email_verified", "exp", "family_name",

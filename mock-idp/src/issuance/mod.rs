@@ -1,5 +1,6 @@
 //! Token issuance: what goes into tokens (Auth0's access-token and ID-token profiles), how they
-//! are signed ([`jws`], [`keys`]), and the scope rules ([`scopes`]).
+//! are signed ([`jws`], [`keys`]), the scope rules ([`scopes`]), and the back-channel logout
+//! token ([`logout_token`]).
 //!
 //! | claim | access token | ID token |
 //! |---|---|---|
@@ -38,6 +39,7 @@ pub(crate) mod builder;
 pub(crate) mod id_token;
 pub(crate) mod jws;
 pub(crate) mod keys;
+pub(crate) mod logout_token;
 pub(crate) mod scopes;
 
 /// Everything issued by one successful token request.
@@ -146,6 +148,14 @@ struct AccessToken {
     token: String,
     jti: String,
     expires_in: u64,
+}
+
+/// Whatever the flow, a client that got tokens in a session hears when it ends (back-channel
+/// logout), so every user-facing issuance notes it here.
+fn note_session_client(idp: &Idp, grant: &UserGrant<'_>) {
+    if let Some(sid) = &grant.sid {
+        idp.sessions.note_client(sid, &grant.client.client_id);
+    }
 }
 
 /// The user's access token: a JWT for the API, or, when the grant names no API, an opaque
@@ -269,6 +279,7 @@ pub(crate) fn issue_for_user(idp: &Idp, grant: UserGrant<'_>) -> Issued {
         scope,
         ..
     } = &grant;
+    note_session_client(idp, &grant);
     let access = access_token(idp, &grant, now);
     let id_token = scope.iter().any(|s| s == "openid").then(|| {
         id_token(
@@ -362,6 +373,7 @@ pub(crate) fn issue_at_authorize(
     code: Option<&str>,
 ) -> FrontChannel {
     let now = idp.clock.now();
+    note_session_client(idp, &grant);
     let access = token.then(|| access_token(idp, &grant, now));
     let id_token = with_id_token.then(|| {
         id_token(

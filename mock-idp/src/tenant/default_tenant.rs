@@ -2,7 +2,9 @@
 
 use std::sync::OnceLock;
 
-use super::{Api, Client, ServerConfig, TenantConfig, TokenLifetimes, User};
+use super::{
+    Api, BackchannelLogoutSettings, Client, ServerConfig, TenantConfig, TokenLifetimes, User,
+};
 use crate::issuance::keys::Algorithm;
 
 impl Default for TenantConfig {
@@ -58,6 +60,7 @@ fn build() -> TenantConfig {
         ],
         roles: Vec::new(),
         server: ServerConfig::default(),
+        backchannel_logout: BackchannelLogoutSettings::default(),
     }
 }
 

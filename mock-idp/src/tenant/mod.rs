@@ -24,7 +24,7 @@ pub use client::{AppType, Client, ClientGrant};
 pub(crate) use client::{IMPLICIT, PASSWORD, PASSWORD_REALM};
 pub use credential::ClientCredential;
 pub use role::Role;
-pub use settings::{ServerConfig, TokenLifetimes};
+pub use settings::{BackchannelLogoutSettings, ServerConfig, TokenLifetimes};
 pub(crate) use urls::{is_loopback_http, origin_of};
 pub use user::User;
 
@@ -93,6 +93,8 @@ pub struct TenantConfig {
     pub roles: Vec<Role>,
     /// Bind address, port and public issuer (flags and env vars override these).
     pub server: ServerConfig,
+    /// Timeout and token shape of back-channel logouts.
+    pub backchannel_logout: BackchannelLogoutSettings,
 }
 
 /// Why a configuration was refused.

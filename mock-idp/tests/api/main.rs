@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod backchannel_logout;
 mod browser_flows;
 mod ci_binary;
 mod cli;

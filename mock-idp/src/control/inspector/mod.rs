@@ -26,6 +26,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::backchannel;
 use crate::control::journal::Endpoint;
 use crate::engine::{Idp, SharedIdp};
 use crate::error::OAuthError;
@@ -143,12 +144,13 @@ pub(super) async fn style() -> Response {
     asset("text/css; charset=utf-8", STYLE)
 }
 
-/// `DELETE /_mock/sessions/{sid}`: ends one login session, by the `sid` its ID tokens carry.
+/// `DELETE /_mock/sessions/{sid}`: ends one login session, by the `sid` its ID tokens carry
+/// (with its back-channel logouts).
 pub(super) async fn end_session(
     State(idp): State<SharedIdp>,
     Path(sid): Path<String>,
 ) -> Result<StatusCode, OAuthError> {
-    if idp.sessions.end_sid(&sid) {
+    if backchannel::end_session(&idp, &sid) {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(OAuthError::NotFound(format!("No session {sid}")))
