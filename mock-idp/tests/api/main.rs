@@ -24,5 +24,6 @@ mod password;
 mod pool;
 mod refresh;
 mod snapshots;
+mod tls;
 mod token_builder;
 mod userinfo;
