@@ -45,6 +45,9 @@ impl Server {
     /// # }
     /// ```
     pub async fn bind(addr: &str, mut config: IdpConfig) -> Result<Self, StartError> {
+        if config.tls.is_some() {
+            crate::tls::warm_entropy();
+        }
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartError::Bind {

@@ -130,6 +130,19 @@ impl ServerTls {
     }
 }
 
+/// Seeds aws-lc's random generator on a thread of its own, once per process. Its first use
+/// costs about 140 ms of CPU on a small VM (later ones microseconds); a start that reuses the
+/// CA and leaf needs no randomness, so without this the first client's handshake would pay
+/// it. Started as the server binds, it overlaps the rest of the start.
+pub(crate) fn warm_entropy() {
+    static WARM: std::sync::Once = std::sync::Once::new();
+    WARM.call_once(|| {
+        let _ = std::thread::Builder::new()
+            .name("mock-idp entropy".into())
+            .spawn(|| aws_lc_rs::rand::fill(&mut [0u8; 1]));
+    });
+}
+
 /// The workspace's one crypto stack, named rather than taken from a process default, which
 /// would be ambiguous (or absent) when another crate enables a second provider.
 pub(crate) fn provider() -> Arc<rustls::crypto::CryptoProvider> {
