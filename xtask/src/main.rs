@@ -2,7 +2,7 @@
 //! every machine that has cargo and Node.
 //!
 //! - `cargo xtask test`: every test — Rust (unit, integration, doc), the SPA's lint and unit
-//!   tests, and the Playwright browser suites.
+//!   tests, the Playwright browser suites, and the SDK suites (Auth0's Node SDKs, `tests/sdk`).
 //! - `cargo xtask demo`: the demo stack (see `demo.rs`).
 //! - `cargo xtask image [--sample-api]`: the container image `mock-idp:local` (see `image.rs`).
 
@@ -74,6 +74,7 @@ fn test(root: &Path) -> Result<(), String> {
     steps.push(Step::new("sample-spa: lint", &spa, "npm", &["run", "lint"]));
     steps.push(Step::new("sample-spa: unit tests", &spa, "npm", &["test"]));
     steps.extend(browser_steps(root, &spa)?);
+    steps.extend(sdk_steps(root));
     let mut skipped = Vec::new();
     match container_steps(root)? {
         Ok(more) => steps.extend(more),
@@ -190,6 +191,28 @@ fn browser_steps(root: &Path, spa: &Path) -> Result<Vec<Step>, String> {
         });
     }
     Ok(steps)
+}
+
+/// The SDK suites in `tests/sdk`: Auth0's real Node SDKs against the mock binary that
+/// `browser_steps` built.
+fn sdk_steps(root: &Path) -> Vec<Step> {
+    let sdk = root.join("tests/sdk");
+    let bin = target_dir(root)
+        .join("debug/mock-idp")
+        .display()
+        .to_string();
+    let mut steps = Vec::new();
+    steps.extend(npm_install(&sdk, "sdk: npm ci"));
+    steps.push(Step {
+        env: vec![("MOCK_IDP_BIN", bin)],
+        ..Step::new(
+            "sdk: Auth0's Node SDKs against mock-idp",
+            &sdk,
+            "npm",
+            &["test"],
+        )
+    });
+    steps
 }
 
 /// The container suite (`tests/tests/container/`): build the images, then run the tests that

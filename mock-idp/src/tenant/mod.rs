@@ -10,6 +10,7 @@ use crate::issuance::keys::Algorithm;
 
 mod api;
 mod client;
+mod credential;
 mod default_tenant;
 mod load;
 mod role;
@@ -21,6 +22,7 @@ mod validate;
 pub use api::Api;
 pub use client::{AppType, Client, ClientGrant};
 pub(crate) use client::{PASSWORD, PASSWORD_REALM};
+pub use credential::ClientCredential;
 pub use role::Role;
 pub use settings::{ServerConfig, TokenLifetimes};
 pub(crate) use urls::{is_loopback_http, origin_of};
