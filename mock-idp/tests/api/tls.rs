@@ -369,13 +369,14 @@ fn the_healthcheck_probes_a_tls_mock_over_https() {
             .unwrap()
     };
 
-    // Act: the same environment as the server's (a container's), and an explicit URL.
+    // Act: the same environment as the server's (a container's), an explicit URL, and an
+    // environment that does not say TLS (a container started with the `--tls` flag).
     let by_env = healthcheck(&["--port", &port], "true");
     let by_url = healthcheck(
         &["--url", &running.https_url("/health"), "--timeout", "1s"],
         "false",
     );
-    let plain = healthcheck(&["--port", &port, "--timeout", "300ms"], "false");
+    let unaware = healthcheck(&["--port", &port], "false");
 
     // Assert
     let text = |o: &std::process::Output| String::from_utf8_lossy(&o.stderr).into_owned();
@@ -383,8 +384,10 @@ fn the_healthcheck_probes_a_tls_mock_over_https() {
     assert!(String::from_utf8_lossy(&by_env.stdout).contains("https://127.0.0.1"));
     assert_eq!(by_url.status.code(), Some(0), "{}", text(&by_url));
     assert_eq!(
-        plain.status.code(),
-        Some(1),
-        "plain HTTP gets no answer from a TLS port"
+        unaware.status.code(),
+        Some(0),
+        "a port that does not answer HTTP in clear is probed over HTTPS: {}",
+        text(&unaware)
     );
+    assert!(String::from_utf8_lossy(&unaware.stdout).contains("https://127.0.0.1"));
 }

@@ -6,7 +6,8 @@
 //! name is looked up inside a static binary in an empty image. Until the deadline it retries,
 //! so one call is a whole wait loop: `mock-idp healthcheck --timeout 30s`.
 //!
-//! Against a `--tls` mock it speaks HTTPS through a blocking rustls client that does not
+//! Against a `--tls` mock (known from the same environment, or because the port does not
+//! answer HTTP in clear) it speaks HTTPS through a blocking rustls client that does not
 //! verify the certificate. It only asks whether a process on this port answers `/health`: it
 //! sends no secret and trusts nothing it reads, and it must work as well for `--tls-cert`
 //! certificates whose CA it cannot know (and with no trust store in an image from `scratch`).
@@ -87,7 +88,7 @@ pub fn target(args: &HealthcheckArgs, bind: Option<&str>, tls: bool) -> String {
 
 /// GETs `url` until it answers 200 or `timeout` has passed. `Ok` is what it answered.
 pub fn probe(url: &str, timeout: Duration) -> Result<String, String> {
-    let parsed = url::Url::parse(url).map_err(|e| format!("{url}: not a URL: {e}"))?;
+    let mut parsed = url::Url::parse(url).map_err(|e| format!("{url}: not a URL: {e}"))?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(format!(
             "{url}: only http:// and https:// URLs can be probed"
@@ -97,9 +98,15 @@ pub fn probe(url: &str, timeout: Duration) -> Result<String, String> {
     loop {
         let remaining = deadline.saturating_duration_since(Instant::now());
         let error = match get(&parsed, remaining.max(Duration::from_millis(1))) {
-            Ok(200) => return Ok(format!("{url} answered 200")),
-            Ok(status) => format!("{url} answered {status}"),
-            Err(e) => format!("{url}: {e}"),
+            Ok(200) => return Ok(format!("{parsed} answered 200")),
+            Ok(status) => format!("{parsed} answered {status}"),
+            // A port that does not speak HTTP in clear may speak TLS: a mock started with the
+            // `--tls` flag, probed by an image's HEALTHCHECK that only sees the environment.
+            Err(e) if parsed.scheme() == "http" && e.starts_with(NOT_HTTP) => {
+                let _ = parsed.set_scheme("https");
+                continue;
+            }
+            Err(e) => format!("{parsed}: {e}"),
         };
         let remaining = deadline.saturating_duration_since(Instant::now());
         if remaining.is_zero() {
@@ -113,6 +120,8 @@ pub fn probe(url: &str, timeout: Duration) -> Result<String, String> {
         std::thread::sleep(remaining.min(Duration::from_millis(50)));
     }
 }
+
+const NOT_HTTP: &str = "not an HTTP answer";
 
 /// One `GET`, answered with its status code.
 fn get(url: &url::Url, timeout: Duration) -> Result<u16, String> {
@@ -179,12 +188,7 @@ fn status(stream: &mut (impl Read + Write), request: &str) -> Result<u16, String
     line.strip_prefix("HTTP/1.")
         .and_then(|rest| rest.get(2..5))
         .and_then(|code| code.parse().ok())
-        .ok_or_else(|| {
-            format!(
-                "not an HTTP answer: {:?}",
-                line.lines().next().unwrap_or("")
-            )
-        })
+        .ok_or_else(|| format!("{NOT_HTTP}: {:?}", line.lines().next().unwrap_or("")))
 }
 
 /// A client configuration for the liveness probe: signatures checked, the certificate itself
