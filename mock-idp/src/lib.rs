@@ -217,6 +217,6 @@ pub use mock::{Expectation, ExpectationGuard, Explain, FaultBuilder, MockIdp, Mo
 pub use server::Server;
 pub use store::sessions::SessionInfo;
 pub use tenant::{
-    Api, AppType, Client, ClientGrant, ConfigError, DEFAULT_CONNECTION, Role, ServerConfig,
-    TenantConfig, TokenLifetimes, User,
+    Api, AppType, Client, ClientGrant, ConfigError, DEFAULT_CONNECTION, MANAGEMENT_AUDIENCE,
+    Permission, Role, ServerConfig, TenantConfig, TokenLifetimes, User,
 };

@@ -46,6 +46,8 @@ pub enum Endpoint {
     Health,
     /// `/_mock/*`
     Control,
+    /// The Management API, `/api/v2/*`
+    Management,
     /// Anything else.
     Other,
 }
@@ -64,6 +66,7 @@ impl Endpoint {
             "/oauth/revoke" => Self::Revoke,
             "/health" => Self::Health,
             p if p.starts_with("/_mock/") || p == "/_mock" => Self::Control,
+            p if p.starts_with("/api/v2/") => Self::Management,
             _ => Self::Other,
         }
     }

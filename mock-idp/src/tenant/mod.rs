@@ -12,6 +12,8 @@ mod api;
 mod client;
 mod default_tenant;
 mod load;
+mod management;
+mod permission;
 mod role;
 mod settings;
 mod urls;
@@ -21,9 +23,13 @@ mod validate;
 pub use api::Api;
 pub use client::{AppType, Client, ClientGrant};
 pub(crate) use client::{PASSWORD, PASSWORD_REALM};
+pub use management::MANAGEMENT_AUDIENCE;
+pub(crate) use management::{MANAGEMENT_SCOPES, management_api, names_management_api};
+pub use permission::Permission;
 pub use role::Role;
 pub use settings::{ServerConfig, TokenLifetimes};
 pub(crate) use urls::{is_loopback_http, origin_of};
+pub(crate) use user::PROFILE_TIME;
 pub use user::User;
 
 /// Auth0's database connection name; users' `sub` is `auth0|<id>` like on a real tenant.
@@ -197,7 +203,7 @@ impl TenantConfig {
 
     /// The user's permissions on `api`, directly and through roles, in a stable order.
     pub(crate) fn permissions_for(&self, user: &User, api: &Api) -> Vec<String> {
-        let mut all: Vec<&String> = user.permissions.iter().collect();
+        let mut all: Vec<&Permission> = user.permissions.iter().collect();
         for role in &user.roles {
             if let Some(role) = self.roles.iter().find(|r| &r.name == role) {
                 all.extend(role.permissions.iter());
@@ -206,7 +212,10 @@ impl TenantConfig {
         let mut out: Vec<String> = api
             .permissions
             .iter()
-            .filter(|p| all.contains(p))
+            .filter(|name| {
+                all.iter()
+                    .any(|p| &p.permission_name == *name && p.applies_to(&api.identifier))
+            })
             .cloned()
             .collect();
         out.dedup();
@@ -274,10 +283,9 @@ mod tests {
     #[test]
     fn permissions_come_from_the_user_and_roles_and_are_limited_to_the_api() {
         let mut tenant = TenantConfig::default();
-        tenant.roles.push(Role {
-            name: "writer".into(),
-            permissions: vec!["write:messages".into(), "other".into()],
-        });
+        tenant
+            .roles
+            .push(Role::new("writer").permissions(["write:messages", "other"]));
         tenant.apis[0].permissions.push("write:messages".into());
         let user = User::new("w@example.com")
             .roles(["writer"])

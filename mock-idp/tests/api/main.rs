@@ -20,6 +20,8 @@ mod inspector;
 mod issued_tokens;
 mod issuer_control;
 mod layout;
+mod management;
+mod management_properties;
 mod password;
 mod pool;
 mod refresh;

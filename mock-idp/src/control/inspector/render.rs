@@ -30,7 +30,7 @@ const GRANT_TYPES: [&str; 5] = [
 ];
 
 /// The endpoints the Requests filter offers, in the journal's names.
-const ENDPOINTS: [Endpoint; 11] = [
+const ENDPOINTS: [Endpoint; 12] = [
     Endpoint::Discovery,
     Endpoint::Jwks,
     Endpoint::Authorize,
@@ -41,6 +41,7 @@ const ENDPOINTS: [Endpoint; 11] = [
     Endpoint::Revoke,
     Endpoint::Health,
     Endpoint::Control,
+    Endpoint::Management,
     Endpoint::Other,
 ];
 
@@ -439,7 +440,13 @@ fn tenant(idp: &Idp) -> String {
                 out,
                 "<tr><td>{}</td><td>{}</td></tr>",
                 escape(&role.name),
-                list(&role.permissions)
+                list(
+                    &role
+                        .permissions
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                )
             );
         }
         out.push_str("</tbody></table>");
