@@ -16,8 +16,10 @@ use crate::control::journal::Journal;
 use crate::ids::IdGenerator;
 use crate::issuance::keys::{KeyError, KeyRing, KeySource, SigningKey};
 use crate::issuer::{DiscoveryUrls, Issuer, normalise_issuer};
+use crate::store::assertions::SpentAssertions;
 use crate::store::codes::AuthorizationCodes;
 use crate::store::issued::{IssuedBy, IssuedTokens, TokenUse};
+use crate::store::pushed::PushedRequests;
 use crate::store::refresh::RefreshTokens;
 use crate::store::retired_keys::{RetiredBy, RetiredKeys};
 use crate::store::revoked::RevokedTokens;
@@ -206,6 +208,10 @@ pub(crate) struct Idp {
     pub(crate) revoked: RevokedTokens,
     pub(crate) sessions: Sessions,
     pub(crate) transactions: Transactions,
+    /// Authorization requests pushed to `/oauth/par`, by `request_uri`.
+    pub(crate) pushed: PushedRequests,
+    /// The `jti`s of accepted `private_key_jwt` assertions, until they expire.
+    pub(crate) assertions: SpentAssertions,
     /// The tokens handed out, for the inspector.
     pub(crate) issued: IssuedTokens,
     /// Keys no longer published, by `kid`, for the explainer.
@@ -284,6 +290,8 @@ impl Idp {
             revoked: RevokedTokens::default(),
             sessions: Sessions::default(),
             transactions: Transactions::default(),
+            pushed: PushedRequests::default(),
+            assertions: SpentAssertions::default(),
             issued: IssuedTokens::default(),
             retired_keys: RetiredKeys::default(),
             expectations: Expectations::default(),
@@ -425,6 +433,8 @@ impl Idp {
         self.revoked.clear();
         self.sessions.clear();
         self.transactions.clear();
+        self.pushed.clear();
+        self.assertions.clear();
     }
 
     /// Logs `sub` in: a new session (lasting the tenant's `tokens.session`) replacing

@@ -18,6 +18,11 @@ pub(crate) enum OAuthError {
     /// 401: client authentication failed.
     #[error("invalid_client: {0}")]
     InvalidClient(String),
+    /// 401 `invalid_client` for a refused `client_assertion`: without the `Basic` challenge,
+    /// which RFC 6749 5.2 asks for only when the client used the Authorization header (and
+    /// which strict clients such as openid-client report instead of the description).
+    #[error("invalid_client: {0}")]
+    InvalidClientAssertion(String),
     /// 403: the client may not use this grant.
     #[error("unauthorized_client: {0}")]
     UnauthorizedClient(String),
@@ -36,6 +41,10 @@ pub(crate) enum OAuthError {
     /// 400: a scope is not defined.
     #[error("invalid_scope: {0}")]
     InvalidScope(String),
+    /// 400: an authorization request refused at the PAR endpoint, with the code `/authorize`
+    /// would have sent back (`unsupported_response_type`, `invalid_request`, ...).
+    #[error("{0}: {1}")]
+    Authorization(&'static str, String),
     /// 413: the body is over the limit.
     #[error("request body too large")]
     PayloadTooLarge,
@@ -57,12 +66,14 @@ impl OAuthError {
     /// The HTTP status Auth0 answers with.
     pub(crate) fn status(&self) -> StatusCode {
         match self {
-            Self::InvalidRequest(_) | Self::UnsupportedGrantType(_) | Self::InvalidScope(_) => {
-                StatusCode::BAD_REQUEST
-            }
-            Self::InvalidClient(_) | Self::InvalidToken(_) | Self::Unauthorized(_) => {
-                StatusCode::UNAUTHORIZED
-            }
+            Self::InvalidRequest(_)
+            | Self::UnsupportedGrantType(_)
+            | Self::InvalidScope(_)
+            | Self::Authorization(..) => StatusCode::BAD_REQUEST,
+            Self::InvalidClient(_)
+            | Self::InvalidClientAssertion(_)
+            | Self::InvalidToken(_)
+            | Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::UnauthorizedClient(_) | Self::AccessDenied(_) | Self::InvalidGrant(_) => {
                 StatusCode::FORBIDDEN
             }
@@ -77,7 +88,8 @@ impl OAuthError {
     pub(crate) fn code(&self) -> &'static str {
         match self {
             Self::InvalidRequest(_) | Self::PayloadTooLarge => "invalid_request",
-            Self::InvalidClient(_) => "invalid_client",
+            Self::Authorization(code, _) => code,
+            Self::InvalidClient(_) | Self::InvalidClientAssertion(_) => "invalid_client",
             Self::Unauthorized(_) => "unauthorized",
             Self::UnauthorizedClient(_) => "unauthorized_client",
             Self::AccessDenied(_) => "access_denied",
@@ -97,6 +109,7 @@ impl OAuthError {
             Self::PayloadTooLarge => "Request body too large".into(),
             Self::InvalidRequest(d)
             | Self::InvalidClient(d)
+            | Self::InvalidClientAssertion(d)
             | Self::Unauthorized(d)
             | Self::UnauthorizedClient(d)
             | Self::AccessDenied(d)
@@ -106,7 +119,8 @@ impl OAuthError {
             | Self::InvalidToken(d)
             | Self::NotFound(d)
             | Self::Internal(d)
-            | Self::TemporarilyUnavailable(d) => d.clone(),
+            | Self::TemporarilyUnavailable(d)
+            | Self::Authorization(_, d) => d.clone(),
         }
     }
 }

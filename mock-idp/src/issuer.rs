@@ -73,6 +73,25 @@ impl std::str::FromStr for DiscoveryUrls {
     }
 }
 
+impl DiscoveryUrls {
+    /// Where the endpoints are for a request with `headers`, with the trailing slash: what the
+    /// discovery document told that caller, so also what its client assertions may name.
+    pub(crate) fn base(self, issuer: &'static str, headers: &axum::http::HeaderMap) -> String {
+        match self {
+            Self::Issuer => issuer.to_owned(),
+            Self::Request => {
+                let value = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+                request_base(
+                    issuer,
+                    value(axum::http::header::HOST.as_str()),
+                    value("x-forwarded-host"),
+                    value("x-forwarded-proto"),
+                )
+            }
+        }
+    }
+}
+
 /// The current issuer, changeable while the mock runs.
 ///
 /// It is read on every token and by `&str` accessors of the public API (`MockIdp::issuer`,

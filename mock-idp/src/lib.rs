@@ -65,6 +65,7 @@
 //! | `GET`/`POST /u/consent` | the consent page, only for clients with `require_consent` |
 //! | `POST /oauth/token` | `grant_type=authorization_code`: single-use codes bound to client, `redirect_uri`, audience, scope and PKCE; a second redemption revokes what the first issued |
 //! | `GET /v2/logout`, `GET /oidc/logout` | end the session; redirect only to an allowed logout URL |
+//! | `POST /oauth/par` | pushed authorization requests (RFC 9126): the `/authorize` parameters, checked up front, for a single-use `request_uri` (`[tokens] request_uri`, 30 s) |
 //!
 //! An unknown `client_id` or a `redirect_uri` that is not an allowed callback gets an HTML error
 //! page and never a redirect. A login sets the `mock_idp_session` cookie (HttpOnly,
@@ -74,6 +75,43 @@
 //! `POST /_mock/login {"email": ...}`); [`MockIdp::sessions`] and [`MockIdp::end_sessions`]
 //! (`GET`/`DELETE /_mock/sessions`) inspect and end sessions, and [`MockIdp::clock`] expires
 //! them (tenant `tokens.session`, and `tokens.authorization_code` for codes).
+//!
+//! ## Server-side apps: PAR and `private_key_jwt`
+//!
+//! A web app may push its authorization request to `/oauth/par` and send the browser with the
+//! `request_uri` alone; [`Client::require_pushed_authorization_requests`] makes that the only
+//! way. Clients authenticate at the token, revocation and PAR endpoints with a secret or, once
+//! they register a public key with [`Client::credential`], with a signed `client_assertion`.
+//!
+//! ```
+//! # #[tokio::main] async fn main() {
+//! use mock_idp::{Client, MockIdp};
+//! // Arrange: a web app that must push, and a user who logs in without the form.
+//! let idp = MockIdp::builder()
+//!     .client(Client::regular_web("web", "web-secret").callback("http://localhost:8080/cb")
+//!         .require_pushed_authorization_requests(true))
+//!     .start()
+//!     .await;
+//! idp.next_login("alice@example.com");
+//! let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+//!
+//! // Act: push, then send the browser with client_id and request_uri only.
+//! let pushed: serde_json::Value = http.post(idp.url("/oauth/par"))
+//!     .basic_auth("web", Some("web-secret"))
+//!     .form(&[("response_type", "code"), ("redirect_uri", "http://localhost:8080/cb"), ("state", "s1")])
+//!     .send().await.unwrap().json().await.unwrap();
+//! let request_uri = pushed["request_uri"].as_str().unwrap();
+//! let back = http.get(idp.url("/authorize"))
+//!     .query(&[("client_id", "web"), ("request_uri", request_uri)])
+//!     .send().await.unwrap();
+//!
+//! // Assert: the code goes to the pushed redirect_uri, with the pushed state.
+//! assert_eq!(pushed["expires_in"], 30);
+//! let location = back.headers()["location"].to_str().unwrap();
+//! assert!(location.starts_with("http://localhost:8080/cb?code="), "{location}");
+//! assert!(location.ends_with("&state=s1"), "{location}");
+//! # }
+//! ```
 //!
 //! ## Negative tests
 //!
@@ -217,6 +255,6 @@ pub use mock::{Expectation, ExpectationGuard, Explain, FaultBuilder, MockIdp, Mo
 pub use server::Server;
 pub use store::sessions::SessionInfo;
 pub use tenant::{
-    Api, AppType, Client, ClientGrant, ConfigError, DEFAULT_CONNECTION, MANAGEMENT_AUDIENCE,
-    Permission, Role, ServerConfig, TenantConfig, TokenLifetimes, User,
+    Api, AppType, Client, ClientCredential, ClientGrant, ConfigError, DEFAULT_CONNECTION,
+    MANAGEMENT_AUDIENCE, Permission, Role, ServerConfig, TenantConfig, TokenLifetimes, User,
 };

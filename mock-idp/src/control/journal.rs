@@ -42,6 +42,8 @@ pub enum Endpoint {
     Logout,
     /// `POST /oauth/revoke`
     Revoke,
+    /// `POST /oauth/par` (pushed authorization requests)
+    Par,
     /// `GET /health`
     Health,
     /// `/_mock/*`
@@ -64,6 +66,7 @@ impl Endpoint {
             "/userinfo" => Self::Userinfo,
             "/v2/logout" | "/oidc/logout" => Self::Logout,
             "/oauth/revoke" => Self::Revoke,
+            "/oauth/par" => Self::Par,
             "/health" => Self::Health,
             p if p.starts_with("/_mock/") || p == "/_mock" => Self::Control,
             p if p.starts_with("/api/v2/") => Self::Management,

@@ -1,19 +1,26 @@
-//! Client authentication at the token and revocation endpoints: `client_secret_basic`,
-//! `client_secret_post`, or none for a public client. Secrets are compared in constant time.
+//! Client authentication wherever a client authenticates (token, revocation and PAR
+//! endpoints): `client_secret_basic`, `client_secret_post`, `private_key_jwt`
+//! ([`super::client_assertion`]), or none for a public client. One method per request; secrets
+//! are compared in constant time.
 
 use aws_lc_rs::constant_time::verify_slices_are_equal;
 use axum::http::{HeaderMap, HeaderValue, header};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
+use super::client_assertion::{self, Audience, JWT_BEARER};
 use super::params::Params;
+use crate::engine::Idp;
 use crate::error::OAuthError;
 use crate::tenant::{Client, TenantConfig};
 
-/// Finds and authenticates the client: `client_secret_basic`, `client_secret_post`, or
-/// nothing for a public client.
+/// Finds and authenticates the client: `client_secret_basic`, `client_secret_post`,
+/// `private_key_jwt`, or nothing for a public client. `endpoints` are the paths whose URLs an
+/// assertion may name as its `aud` besides the issuer: the one called first.
 pub(crate) fn authenticate<'t>(
+    idp: &Idp,
     tenant: &'t TenantConfig,
+    endpoints: &[&str],
     headers: &HeaderMap,
     params: &Params,
 ) -> Result<&'t Client, OAuthError> {
@@ -22,6 +29,36 @@ pub(crate) fn authenticate<'t>(
         Some(value) => Some(parse_basic(value)?),
     };
     let body_secret = params.get("client_secret");
+    let assertion_type = params.get("client_assertion_type");
+    if let Some(assertion) = params.get("client_assertion") {
+        if basic.is_some() || body_secret.is_some() {
+            return Err(OAuthError::InvalidRequest(
+                "Use one client authentication method: a client_assertion and a client secret were both sent".into(),
+            ));
+        }
+        if assertion_type != Some(JWT_BEARER) {
+            return Err(OAuthError::InvalidRequest(format!(
+                "client_assertion_type must be {JWT_BEARER}"
+            )));
+        }
+        let base = idp.discovery_urls.base(idp.issuer(), headers);
+        let audience = Audience {
+            base: &base,
+            paths: endpoints,
+        };
+        return client_assertion::authenticate(
+            idp,
+            tenant,
+            assertion,
+            params.get("client_id"),
+            &audience,
+        );
+    }
+    if assertion_type.is_some() {
+        return Err(OAuthError::InvalidRequest(
+            "client_assertion_type given without client_assertion".into(),
+        ));
+    }
     let (client_id, secret) = match (&basic, body_secret) {
         (Some(_), Some(_)) => {
             return Err(OAuthError::InvalidRequest(
@@ -41,7 +78,10 @@ pub(crate) fn authenticate<'t>(
     let failed = || OAuthError::InvalidClient("Client authentication failed".into());
     let client = tenant.client(client_id).ok_or_else(failed)?;
     match (&client.client_secret, secret) {
-        (None, None) => Ok(client),
+        (None, None) if client.credentials.is_empty() => Ok(client),
+        (None, None) => Err(OAuthError::InvalidClient(
+            "Client authentication failed: this client must send a client_assertion (private_key_jwt)".into(),
+        )),
         (Some(expected), Some(given))
             if verify_slices_are_equal(expected.as_bytes(), given.as_bytes()).is_ok() =>
         {

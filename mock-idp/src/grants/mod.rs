@@ -7,6 +7,7 @@
 //! token), so a bad request changes nothing.
 
 mod authorization_code;
+mod client_assertion;
 pub(crate) mod client_auth;
 mod client_credentials;
 pub(crate) mod params;

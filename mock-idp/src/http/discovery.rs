@@ -14,7 +14,6 @@ use serde_json::{Value, json};
 
 use crate::engine::{Idp, SharedIdp};
 use crate::issuance::scopes::OIDC_SCOPES;
-use crate::issuer::{DiscoveryUrls, request_base};
 use crate::store::lock;
 use crate::tenant::TenantConfig;
 
@@ -33,18 +32,7 @@ const RENDERED_MAX: usize = 64;
 
 pub(crate) async fn discovery(State(idp): State<SharedIdp>, headers: HeaderMap) -> Response {
     let issuer = idp.issuer();
-    let base = match idp.discovery_urls {
-        DiscoveryUrls::Issuer => issuer.to_owned(),
-        DiscoveryUrls::Request => {
-            let value = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-            request_base(
-                issuer,
-                value(header::HOST.as_str()),
-                value("x-forwarded-host"),
-                value("x-forwarded-proto"),
-            )
-        }
-    };
+    let base = idp.discovery_urls.base(issuer, &headers);
     let scopes = scopes(&idp.tenant());
     let cached = lock(&RENDERED)
         .iter()
@@ -75,6 +63,17 @@ fn scopes(tenant: &TenantConfig) -> Vec<String> {
     scopes
 }
 
+/// How clients authenticate at the token, revocation and PAR endpoints (`grants::client_auth`).
+const CLIENT_AUTH_METHODS: [&str; 4] = [
+    "none",
+    "client_secret_post",
+    "client_secret_basic",
+    "private_key_jwt",
+];
+
+/// What a `private_key_jwt` assertion may be signed with (`tenant::ClientCredential`).
+const ASSERTION_ALGS: [&str; 3] = ["RS256", "PS256", "ES256"];
+
 /// `base`: where the endpoints are, with its trailing slash.
 fn render(idp: &Idp, base: &str, scopes: &[String]) -> Value {
     let url = |path: &str| format!("{base}{path}");
@@ -86,6 +85,8 @@ fn render(idp: &Idp, base: &str, scopes: &[String]) -> Value {
         "jwks_uri": url(".well-known/jwks.json"),
         "end_session_endpoint": url("oidc/logout"),
         "revocation_endpoint": url("oauth/revoke"),
+        "pushed_authorization_request_endpoint": url("oauth/par"),
+        "require_pushed_authorization_requests": false,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query", "fragment", "form_post", "web_message"],
         "grant_types_supported": [
@@ -98,8 +99,10 @@ fn render(idp: &Idp, base: &str, scopes: &[String]) -> Value {
         "subject_types_supported": ["public"],
         "code_challenge_methods_supported": ["S256", "plain"],
         "id_token_signing_alg_values_supported": ["HS256", "RS256", "PS256", "ES256"],
-        "token_endpoint_auth_methods_supported": ["none", "client_secret_post", "client_secret_basic"],
-        "revocation_endpoint_auth_methods_supported": ["none", "client_secret_post", "client_secret_basic"],
+        "token_endpoint_auth_methods_supported": CLIENT_AUTH_METHODS,
+        "token_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGS,
+        "revocation_endpoint_auth_methods_supported": CLIENT_AUTH_METHODS,
+        "revocation_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGS,
         "request_parameter_supported": false,
         "scopes_supported": scopes,
         "claims_supported": [

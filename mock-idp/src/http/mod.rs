@@ -58,6 +58,7 @@ pub(crate) fn app(slot: AppState) -> Router {
     let protocol = Router::new()
         .route(paths::TOKEN, post(token::token))
         .route(paths::REVOKE, post(revoke::revoke))
+        .route(paths::PAR, post(authorize::par::par))
         .route(
             paths::USERINFO,
             get(userinfo::userinfo).post(userinfo::userinfo),

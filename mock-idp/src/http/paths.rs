@@ -11,6 +11,7 @@
 //! assert_eq!(discovery["userinfo_endpoint"], public(paths::USERINFO));
 //! assert_eq!(discovery["end_session_endpoint"], public(paths::OIDC_LOGOUT));
 //! assert_eq!(discovery["revocation_endpoint"], public(paths::REVOKE));
+//! assert_eq!(discovery["pushed_authorization_request_endpoint"], public(paths::PAR));
 //! assert_eq!(discovery["jwks_uri"], public(paths::JWKS));
 //! assert_eq!(reqwest::get(idp.url(paths::HEALTH)).await.unwrap().status(), 200);
 //! # }
@@ -32,6 +33,8 @@ pub const CONSENT: &str = "/u/consent";
 pub const TOKEN: &str = "/oauth/token";
 /// Refresh-token revocation.
 pub const REVOKE: &str = "/oauth/revoke";
+/// Pushed authorization requests (RFC 9126).
+pub const PAR: &str = "/oauth/par";
 /// The userinfo endpoint.
 pub const USERINFO: &str = "/userinfo";
 /// Auth0's logout.
@@ -59,6 +62,7 @@ mod tests {
             (CONSENT, Endpoint::Login),
             (TOKEN, Endpoint::Token),
             (REVOKE, Endpoint::Revoke),
+            (PAR, Endpoint::Par),
             (USERINFO, Endpoint::Userinfo),
             (LOGOUT, Endpoint::Logout),
             (OIDC_LOGOUT, Endpoint::Logout),

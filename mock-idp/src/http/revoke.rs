@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use super::paths;
 use super::token::read_params;
 use crate::engine::SharedIdp;
 use crate::error::OAuthError;
@@ -19,7 +20,13 @@ pub(crate) async fn revoke(
     let result = async {
         let params = read_params(&headers, body).await?;
         let tenant = idp.tenant();
-        let client = client_auth::authenticate(&tenant, &headers, &params)?;
+        let client = client_auth::authenticate(
+            &idp,
+            &tenant,
+            &[paths::REVOKE, paths::TOKEN],
+            &headers,
+            &params,
+        )?;
         let token = params.require("token")?;
         idp.refresh_tokens.revoke(token, &client.client_id);
         Ok::<_, OAuthError>(())

@@ -11,6 +11,7 @@ use crate::engine::{Idp, SharedIdp};
 use crate::error::OAuthError;
 use crate::grants::params::Params;
 use crate::grants::{self, GrantType, client_auth};
+use crate::http::paths;
 use crate::issuance::Issued;
 use crate::store::issued::{IssuedBy, TokenUse};
 
@@ -20,6 +21,15 @@ pub(crate) const MAX_BODY: usize = 64 * 1024;
 /// The token or revocation request's parameters, from a form or JSON body of at most
 /// [`MAX_BODY`] bytes.
 pub(crate) async fn read_params(headers: &HeaderMap, body: Body) -> Result<Params, OAuthError> {
+    let (media_type, bytes) = read_body(headers, body).await?;
+    Params::parse(&media_type, &bytes)
+}
+
+/// A body of at most [`MAX_BODY`] bytes and its media type (lower-cased, without parameters).
+pub(crate) async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(String, Bytes), OAuthError> {
     let bytes: Bytes = axum::body::to_bytes(body, MAX_BODY).await.map_err(|e| {
         if is_length_limit(&e) {
             OAuthError::PayloadTooLarge
@@ -36,7 +46,7 @@ pub(crate) async fn read_params(headers: &HeaderMap, body: Body) -> Result<Param
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
-    Params::parse(&media_type, &bytes)
+    Ok((media_type, bytes))
 }
 
 /// `to_bytes` reports the limit through an error type of a crate we do not depend on; its
@@ -99,7 +109,7 @@ fn exchange(
 ) -> Result<(Issued, IssuedBy), OAuthError> {
     let grant = GrantType::parse(params.require("grant_type")?)?;
     let tenant = idp.tenant();
-    let client = client_auth::authenticate(&tenant, headers, params)?;
+    let client = client_auth::authenticate(idp, &tenant, &[paths::TOKEN], headers, params)?;
     if !client.allows_grant(grant.as_str()) {
         return Err(OAuthError::UnauthorizedClient(format!(
             "Grant type '{}' not allowed for the client.",

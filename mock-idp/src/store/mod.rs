@@ -9,10 +9,13 @@
 //! only this one: [`codes`] → [`refresh`] → [`revoked`]. (Redeeming a code issues a refresh
 //! token while it holds the code, so two concurrent redemptions cannot both succeed.) The
 //! session stores ([`sessions`], [`transactions`]) are never held together with another lock,
-//! nor are the inspector's stores ([`issued`] tokens, [`retired_keys`]).
+//! nor are the inspector's stores ([`issued`] tokens, [`retired_keys`]), nor the pushed
+//! authorization requests ([`pushed`]) or the spent client assertions ([`assertions`]).
 
+pub(crate) mod assertions;
 pub(crate) mod codes;
 pub(crate) mod issued;
+pub(crate) mod pushed;
 pub(crate) mod refresh;
 pub(crate) mod retired_keys;
 pub(crate) mod revoked;

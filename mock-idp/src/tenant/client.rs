@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::credential::ClientCredential;
 use super::origin_of;
 use crate::issuance::keys::Algorithm;
 
@@ -86,6 +87,13 @@ pub struct Client {
     /// Accept `code_challenge_method=plain` (RFC 7636 says SHOULD NOT); only S256 otherwise.
     #[serde(default)]
     pub allow_plain_pkce: bool,
+    /// Public keys for `private_key_jwt` client authentication (Auth0's client credentials),
+    /// instead of or beside the secret.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub credentials: Vec<ClientCredential>,
+    /// Refuse `/authorize` requests that were not pushed to `/oauth/par` first (RFC 9126).
+    #[serde(default)]
+    pub require_pushed_authorization_requests: bool,
 }
 
 /// Permission for a client to get client-credentials tokens for an API.
@@ -124,6 +132,8 @@ impl Client {
             id_token_signing_alg: None,
             require_consent: false,
             allow_plain_pkce: false,
+            credentials: Vec::new(),
+            require_pushed_authorization_requests: false,
         }
     }
 
@@ -340,8 +350,53 @@ impl Client {
         self
     }
 
+    /// Registers a public key for `private_key_jwt`: the client authenticates with a
+    /// `client_assertion` signed by the private half with `alg` (RS256, PS256 or ES256).
+    /// Checked when the mock starts: a PEM that is not a public key for `alg` is a config error.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// use mock_idp::{Algorithm, Client, MockIdp, TenantConfig};
+    /// let pem = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEPEvulzZ/wJB0n6bLF79BTpY71OrB\nsr5El9G7afcVMbf+ZhoPhSVD601XR3WatY2jel1+kV7Ng9ZpyBqK4pDuqg==\n-----END PUBLIC KEY-----\n";
+    /// // No secret at all: the key is the client's only credential.
+    /// let worker = Client { client_secret: None, ..Client::m2m("worker", "") }.credential(pem, Algorithm::ES256);
+    /// let idp = MockIdp::builder().client(worker.grant("https://sample-api", ["read:messages"])).start().await;
+    ///
+    /// // Without an assertion it cannot authenticate.
+    /// let response = reqwest::Client::new().post(idp.url("/oauth/token"))
+    ///     .form(&[("grant_type", "client_credentials"), ("client_id", "worker"), ("audience", "https://sample-api")])
+    ///     .send().await.unwrap();
+    /// assert_eq!(response.status(), 401);
+    ///
+    /// // An EC key cannot verify RS256.
+    /// let mut tenant = TenantConfig::default();
+    /// tenant.upsert_client(Client::regular_web("web", "s").credential(pem, Algorithm::RS256));
+    /// assert!(tenant.validate().unwrap_err().to_string().contains("not an RSA"));
+    /// # }
+    /// ```
+    pub fn credential(mut self, pem: impl Into<String>, alg: Algorithm) -> Self {
+        self.credentials.push(ClientCredential {
+            pem: pem.into(),
+            alg,
+        });
+        self
+    }
+
+    /// Refuses plain `/authorize` requests from this client: it must push them to
+    /// `POST /oauth/par` first and send the `request_uri` it gets (RFC 9126).
+    ///
+    /// ```
+    /// let web = mock_idp::Client::regular_web("web", "s").require_pushed_authorization_requests(true);
+    /// assert!(web.require_pushed_authorization_requests);
+    /// ```
+    pub fn require_pushed_authorization_requests(mut self, on: bool) -> Self {
+        self.require_pushed_authorization_requests = on;
+        self
+    }
+
+    /// A client that can authenticate: with a secret, or with a registered key.
     pub(crate) fn is_confidential(&self) -> bool {
-        self.client_secret.is_some()
+        self.client_secret.is_some() || !self.credentials.is_empty()
     }
 
     pub(crate) fn allows_grant(&self, grant_type: &str) -> bool {

@@ -10,6 +10,7 @@ use crate::issuance::keys::Algorithm;
 
 mod api;
 mod client;
+mod credential;
 mod default_tenant;
 mod load;
 mod management;
@@ -23,6 +24,7 @@ mod validate;
 pub use api::Api;
 pub use client::{AppType, Client, ClientGrant};
 pub(crate) use client::{PASSWORD, PASSWORD_REALM};
+pub use credential::ClientCredential;
 pub use management::MANAGEMENT_AUDIENCE;
 pub(crate) use management::{MANAGEMENT_SCOPES, management_api, names_management_api};
 pub use permission::Permission;

@@ -68,6 +68,9 @@ pub struct TokenLifetimes {
     pub authorization_code: u64,
     /// Login sessions at the mock (Auth0 default 3 days).
     pub session: u64,
+    /// A `request_uri` from `POST /oauth/par` (RFC 9126): Auth0 documents 30 seconds, the
+    /// time for a browser to be sent to `/authorize` with it.
+    pub request_uri: u64,
 }
 
 impl Default for TokenLifetimes {
@@ -78,6 +81,7 @@ impl Default for TokenLifetimes {
             refresh_token: 2_592_000,
             authorization_code: 600,
             session: 259_200,
+            request_uri: 30,
         }
     }
 }

@@ -43,6 +43,15 @@ impl TenantConfig {
                     client.client_id
                 ));
             }
+            for (n, credential) in client.credentials.iter().enumerate() {
+                if let Err(reason) = credential.public_key() {
+                    return invalid(format!(
+                        "client {}: credential {}: {reason}",
+                        client.client_id,
+                        n + 1
+                    ));
+                }
+            }
             for grant in &client.grants {
                 // The Management API is every tenant's; its identifier follows the issuer,
                 // which is not known here.

@@ -254,7 +254,13 @@ impl<'a> Browser<'a> {
     /// response (the redirect to the application).
     pub async fn log_in(&self, request: &AuthRequest, email: &str) -> Response {
         let response = self.authorize(request).await;
-        let (_, _, form) = self.login_page(&response).await;
+        self.log_in_at(&response, email).await
+    }
+
+    /// Logs in through the form as `email` / `password` on the login page `response`
+    /// redirected to, and returns the final response (the redirect to the application).
+    pub async fn log_in_at(&self, response: &Response, email: &str) -> Response {
+        let (_, _, form) = self.login_page(response).await;
         let posted = self
             .submit_login(&form, &[("username", email), ("password", "password")])
             .await;
@@ -525,4 +531,99 @@ impl<'a> Management<'a> {
 /// A user id as it goes in a path (`auth0|x` → `auth0%7Cx`), as the SDKs send it.
 pub fn id_path(id: &str) -> String {
     url::form_urlencoded::byte_serialize(id.as_bytes()).collect()
+}
+/// The test clients' keys (`client_keys/`): the public halves to register as credentials.
+pub const RSA_PUBLIC: &str = include_str!("client_keys/rsa.pub.pem");
+pub const EC_PUBLIC: &str = include_str!("client_keys/ec.pub.pem");
+pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// Which private key signs an [`Assertion`].
+#[derive(Clone, Copy)]
+pub enum AssertionKey {
+    Rsa,
+    Ec,
+    /// A key no client registers.
+    OtherRsa,
+}
+
+/// A `private_key_jwt` client assertion as openid-client v6 makes one (`iss` = `sub` = the
+/// client, `aud` = the issuer, 60 s on the mock's clock, a fresh `jti`), changed claim by
+/// claim by a test.
+pub struct Assertion {
+    alg: jsonwebtoken::Algorithm,
+    claims: serde_json::Map<String, Value>,
+}
+
+impl Assertion {
+    pub fn for_client(idp: &MockIdp, client_id: &str) -> Self {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let now = idp.clock().now();
+        let claims = serde_json::json!({
+            "iss": client_id,
+            "sub": client_id,
+            "aud": idp.issuer(),
+            "iat": now,
+            "exp": now + 60,
+            "jti": format!("jti-{}", N.fetch_add(1, Ordering::Relaxed)),
+        });
+        let Value::Object(claims) = claims else {
+            unreachable!()
+        };
+        Self {
+            alg: jsonwebtoken::Algorithm::RS256,
+            claims,
+        }
+    }
+
+    /// Sets a claim; `Value::Null` removes it.
+    pub fn claim(mut self, name: &str, value: impl Into<Value>) -> Self {
+        match value.into() {
+            Value::Null => self.claims.remove(name),
+            value => self.claims.insert(name.to_owned(), value),
+        };
+        self
+    }
+
+    pub fn alg(mut self, alg: jsonwebtoken::Algorithm) -> Self {
+        self.alg = alg;
+        self
+    }
+
+    /// Signed with the registered key its alg needs.
+    pub fn sign(&self) -> String {
+        let key = match self.alg {
+            jsonwebtoken::Algorithm::ES256 => AssertionKey::Ec,
+            _ => AssertionKey::Rsa,
+        };
+        self.sign_with(key)
+    }
+
+    pub fn sign_with(&self, key: AssertionKey) -> String {
+        use jsonwebtoken::EncodingKey;
+        let key = match key {
+            AssertionKey::Rsa => {
+                EncodingKey::from_rsa_pem(include_bytes!("client_keys/rsa.key.pem"))
+            }
+            AssertionKey::Ec => EncodingKey::from_ec_pem(include_bytes!("client_keys/ec.key.pem")),
+            AssertionKey::OtherRsa => {
+                EncodingKey::from_rsa_pem(include_bytes!("client_keys/other-rsa.key.pem"))
+            }
+        };
+        let header = jsonwebtoken::Header::new(self.alg);
+        jsonwebtoken::encode(&header, &self.claims, &key.unwrap()).unwrap()
+    }
+
+    /// The claims signed with HMAC keyed by `secret` (what an alg-confused verifier accepts).
+    pub fn sign_hs256(&self, secret: &[u8]) -> String {
+        let key = jsonwebtoken::EncodingKey::from_secret(secret).unwrap();
+        let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+        jsonwebtoken::encode(&header, &self.claims, &key).unwrap()
+    }
+
+    /// The claims with `alg: none` and no signature.
+    pub fn unsigned(&self) -> String {
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+        let claims = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&self.claims).unwrap());
+        format!("{header}.{claims}.")
+    }
 }

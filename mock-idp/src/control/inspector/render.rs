@@ -30,7 +30,7 @@ const GRANT_TYPES: [&str; 5] = [
 ];
 
 /// The endpoints the Requests filter offers, in the journal's names.
-const ENDPOINTS: [Endpoint; 12] = [
+const ENDPOINTS: [Endpoint; 13] = [
     Endpoint::Discovery,
     Endpoint::Jwks,
     Endpoint::Authorize,
@@ -39,6 +39,7 @@ const ENDPOINTS: [Endpoint; 12] = [
     Endpoint::Userinfo,
     Endpoint::Logout,
     Endpoint::Revoke,
+    Endpoint::Par,
     Endpoint::Health,
     Endpoint::Control,
     Endpoint::Management,

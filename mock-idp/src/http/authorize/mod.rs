@@ -7,10 +7,14 @@
 //! it asked for, and a `web_message` request always gets a message: silence would leave the
 //! SDK's hidden iframe waiting 60 seconds.
 //!
+//! A request pushed first to `POST /oauth/par` ([`par`], RFC 9126) is validated there and
+//! arrives here as `client_id` + `request_uri`: it continues from the pushed parameters only.
+//!
 //! A request that needs the user becomes a login transaction ([`crate::store::transactions`]); the
 //! login and consent pages finish it through `GET /authorize/resume`, so a login POST is answered
 //! with 303 whatever the response mode (RFC 9700 4.12).
 
+pub(crate) mod par;
 mod reply;
 mod request;
 
@@ -58,7 +62,22 @@ fn authorize(
     headers: &HeaderMap,
     params: &RawParams,
 ) -> Result<Response, AuthorizeError> {
+    if params.get("request_uri").is_some() {
+        let pending = par::pushed_request(idp, params)?;
+        return proceed(idp, headers, pending);
+    }
     let pending = validate(idp, params)?;
+    let tenant = idp.tenant();
+    if tenant
+        .client(&pending.client_id)
+        .is_some_and(|c| c.require_pushed_authorization_requests)
+    {
+        return Err(AuthorizeError::client(
+            &pending.reply,
+            "invalid_request",
+            "This client requires pushed authorization requests: POST them to /oauth/par and send the request_uri",
+        ));
+    }
     proceed(idp, headers, pending)
 }
 

@@ -37,14 +37,21 @@ impl RawParams {
         Self { values, repeated }
     }
 
-    fn get(&self, name: &str) -> Option<&str> {
+    /// A pushed request authenticated by Basic may leave `client_id` to the header.
+    pub(super) fn default_client_id(&mut self, client_id: &str) {
+        self.values
+            .entry("client_id".to_owned())
+            .or_insert_with(|| client_id.to_owned());
+    }
+
+    pub(super) fn get(&self, name: &str) -> Option<&str> {
         self.values
             .get(name)
             .map(String::as_str)
             .filter(|v| !v.is_empty())
     }
 
-    fn once(&self, name: &str) -> Result<Option<&str>, String> {
+    pub(super) fn once(&self, name: &str) -> Result<Option<&str>, String> {
         if self.repeated.iter().any(|r| r == name) {
             return Err(format!("Parameter {name} is included more than once"));
         }
@@ -118,13 +125,6 @@ pub(super) fn validate(
             &reply,
             "request_not_supported",
             "Request objects are not supported",
-        ));
-    }
-    if params.get("request_uri").is_some() {
-        return Err(AuthorizeError::client(
-            &reply,
-            "request_uri_not_supported",
-            "request_uri is not supported",
         ));
     }
     let prompt = parse_prompt(params.get("prompt")).map_err(invalid)?;
