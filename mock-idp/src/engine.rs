@@ -339,7 +339,7 @@ impl Idp {
     pub(crate) fn record_login(&self, sub: &str) {
         let now = crate::clock::iso8601(self.clock.now());
         self.update_tenant(|tenant| {
-            if let Some(user) = tenant.users.iter_mut().find(|u| u.sub() == sub) {
+            if let Some(user) = tenant.users.iter_mut().find(|u| u.has_sub(sub)) {
                 user.last_login = Some(now);
                 user.logins_count = user.logins_count.saturating_add(1);
             }

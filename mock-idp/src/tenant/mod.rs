@@ -184,7 +184,7 @@ impl TenantConfig {
     pub(crate) fn user_by_login(&self, login: &str) -> Option<&User> {
         self.users
             .iter()
-            .find(|u| u.email.eq_ignore_ascii_case(login) || u.sub() == login)
+            .find(|u| u.email.eq_ignore_ascii_case(login) || u.has_sub(login))
     }
 
     /// The user `login` names, if `password` is theirs (compared in constant time). The login
@@ -200,7 +200,7 @@ impl TenantConfig {
     }
 
     pub(crate) fn user_by_sub(&self, sub: &str) -> Option<&User> {
-        self.users.iter().find(|u| u.sub() == sub)
+        self.users.iter().find(|u| u.has_sub(sub))
     }
 
     /// The user's permissions on `api`, directly and through roles, in a stable order.
@@ -270,6 +270,19 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("https://nope"), "{err}");
+    }
+
+    #[test]
+    fn a_users_sub_is_recognised_without_being_built() {
+        for user in [
+            User::new("carol@example.com"),
+            User::new("carol@example.com").user_id("google-oauth2|1"),
+            User::new("no-at-sign"),
+        ] {
+            assert!(user.has_sub(&user.sub()), "{}", user.sub());
+            assert!(!user.has_sub("auth0|someone-else"));
+            assert!(!user.has_sub("carol"), "the provider is part of it");
+        }
     }
 
     #[test]

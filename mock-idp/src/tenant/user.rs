@@ -369,6 +369,15 @@ impl User {
         }
     }
 
+    /// Whether [`User::sub`] is `sub`, without building it (every login path asks, for
+    /// every user, so a large tenant pays no allocation per user).
+    pub(crate) fn has_sub(&self, sub: &str) -> bool {
+        match &self.user_id {
+            Some(id) => id == sub,
+            None => sub.strip_prefix("auth0|") == Some(self.local_part()),
+        }
+    }
+
     fn local_part(&self) -> &str {
         self.email.split('@').next().unwrap_or(&self.email)
     }

@@ -917,3 +917,55 @@ async fn the_management_apis_shapes() {
     assert_json_snapshot!("management_user_permissions", permissions);
     assert_json_snapshot!("management_not_found", not_found);
 }
+
+#[tokio::test]
+async fn a_config_file_grants_the_management_api_by_its_issuer_placeholder() {
+    // Arrange: the README's spelling, and the control API's user fields.
+    let tenant = mock_idp::TenantConfig::from_toml(
+        r#"
+        [[clients]]
+        client_id = "backend"
+        client_secret = "backend-secret"
+        app_type = "non_interactive"
+        grants = [{ audience = "{issuer}api/v2/", scopes = ["read:users"] }]
+
+        [[users]]
+        email = "carol@example.com"
+        app_metadata = { plan = "pro" }
+        logins_count = 3
+        "#,
+    )
+    .unwrap();
+    let idp = MockIdp::builder().tenant(tenant).start().await;
+    let audience = format!("{}api/v2/", idp.issuer());
+
+    // Act
+    let (status, body) = token_form(
+        &idp,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", "backend"),
+            ("client_secret", "backend-secret"),
+            ("audience", &audience),
+        ],
+    )
+    .await;
+
+    // Assert
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["scope"], "read:users");
+    let management = Management::with_token(&idp, body["access_token"].as_str().unwrap());
+    let (_, carol) = management.get("/users/auth0%7Ccarol").await;
+    assert_eq!(
+        (
+            carol["app_metadata"]["plan"].as_str(),
+            carol["logins_count"].as_u64()
+        ),
+        (Some("pro"), Some(3))
+    );
+    assert_eq!(
+        management.delete("/users/auth0%7Ccarol", None).await.0,
+        403,
+        "only read:users"
+    );
+}

@@ -34,7 +34,7 @@ fn find_mut<'t>(tenant: &'t mut TenantConfig, id: &str) -> Result<&'t mut User, 
     tenant
         .users
         .iter_mut()
-        .find(|u| u.sub() == id)
+        .find(|u| u.has_sub(id))
         .ok_or_else(user_not_found)
 }
 
@@ -222,7 +222,7 @@ pub(crate) async fn create(
         if tenant
             .users
             .iter()
-            .any(|u| u.email.eq_ignore_ascii_case(&user.email) || u.sub() == sub)
+            .any(|u| u.email.eq_ignore_ascii_case(&user.email) || u.has_sub(&sub))
         {
             return Err(user_exists());
         }
@@ -296,7 +296,7 @@ pub(crate) async fn update(
             let taken = tenant
                 .users
                 .iter()
-                .any(|u| u.sub() != id && u.email.eq_ignore_ascii_case(email));
+                .any(|u| !u.has_sub(&id) && u.email.eq_ignore_ascii_case(email));
             if taken {
                 return Err(user_exists());
             }
@@ -347,7 +347,7 @@ pub(crate) async fn delete(
     let id = path_id(id, user_not_found)?;
     idp.try_update_tenant(|tenant| {
         let before = tenant.users.len();
-        tenant.users.retain(|u| u.sub() != id);
+        tenant.users.retain(|u| !u.has_sub(&id));
         if tenant.users.len() == before {
             Err(user_not_found())
         } else {
