@@ -66,11 +66,7 @@ impl Role {
     pub fn id(&self) -> String {
         match &self.id {
             Some(id) => id.clone(),
-            None => {
-                let digest = crate::issuance::keys::sha256(self.name.as_bytes());
-                let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
-                format!("rol_{hex}")
-            }
+            None => format!("rol_{}", crate::ids::hex_digest(&self.name, 8)),
         }
     }
 }

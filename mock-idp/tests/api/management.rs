@@ -969,3 +969,33 @@ async fn a_config_file_grants_the_management_api_by_its_issuer_placeholder() {
         "only read:users"
     );
 }
+
+#[tokio::test]
+async fn a_refused_create_spends_no_id_so_deterministic_ids_repeat() {
+    // Arrange: two deterministic mocks, one of which first refuses a user and a role.
+    let plain = MockIdp::builder().deterministic().start().await;
+    let refused_first = MockIdp::builder().deterministic().start().await;
+    let (plain_api, other_api) = (
+        Management::new(&plain).await,
+        Management::new(&refused_first).await,
+    );
+    other_api.create_role("writer").await;
+    let (user_conflict, _) = other_api
+        .post("/users", json!({ "connection": "Username-Password-Authentication", "email": "bob@example.com", "password": "p" }))
+        .await;
+    let (role_conflict, _) = other_api.post("/roles", json!({ "name": "writer" })).await;
+    plain_api.create_role("writer").await;
+
+    // Act
+    let a = plain_api.create_user("carol@example.com", json!({})).await;
+    let b = other_api.create_user("carol@example.com", json!({})).await;
+    let (role_a, role_b) = (
+        plain_api.create_role("reader").await,
+        other_api.create_role("reader").await,
+    );
+
+    // Assert
+    assert_eq!((user_conflict, role_conflict), (409, 409));
+    assert_eq!(a["user_id"], b["user_id"]);
+    assert_eq!(role_a, role_b);
+}

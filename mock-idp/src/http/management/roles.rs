@@ -17,7 +17,7 @@ use super::model::{
 use super::query::{PAGING, Query};
 use super::{json_body, path_id};
 use crate::engine::SharedIdp;
-use crate::issuance::keys::sha256;
+use crate::ids::hex_digest;
 use crate::tenant::{Role, TenantConfig};
 
 fn role_exists() -> ApiError {
@@ -81,10 +81,7 @@ pub(crate) async fn create(
     authorize(&idp, &headers, &["create:roles"])?;
     let new: NewRole = json_body(body).await?;
     check_name(&new.name)?;
-    let digest = sha256(idp.ids.next("role").as_bytes());
-    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
-    let role = Role {
-        id: Some(format!("rol_{hex}")),
+    let mut role = Role {
         description: new.description,
         ..Role::new(new.name)
     };
@@ -92,6 +89,8 @@ pub(crate) async fn create(
         if tenant.roles.iter().any(|r| r.name == role.name) {
             return Err(role_exists());
         }
+        // Auth0's `rol_` and 16 characters; an id is spent only on a role that is created.
+        role.id = Some(format!("rol_{}", hex_digest(&idp.ids.next("role"), 8)));
         tenant.roles.push(role.clone());
         Ok(role)
     })?;

@@ -19,7 +19,7 @@ use super::query::{PAGING, Query, Search, select};
 use super::{json_body, path_id};
 use crate::clock::iso8601;
 use crate::engine::{Idp, SharedIdp};
-use crate::issuance::keys::sha256;
+use crate::ids::hex_digest;
 use crate::tenant::{DEFAULT_CONNECTION, Permission, TenantConfig, User};
 
 fn user_exists() -> ApiError {
@@ -191,18 +191,13 @@ pub(crate) async fn create(
                 "String is too short (0 chars), minimum 1",
             ));
         }
-        Some(id) if id.starts_with("auth0|") => id,
-        Some(id) => format!("auth0|{id}"),
-        None => {
-            // Auth0's 24 hex digits, derived from the mock's ids so deterministic mode repeats.
-            let digest = sha256(idp.ids.next("user").as_bytes());
-            let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
-            format!("auth0|{hex}")
-        }
+        Some(id) if id.starts_with("auth0|") => Some(id),
+        Some(id) => Some(format!("auth0|{id}")),
+        None => None,
     };
     let now = iso8601(idp.clock.now());
-    let user = User {
-        user_id: Some(user_id),
+    let mut user = User {
+        user_id,
         password,
         email_verified: new.email_verified.unwrap_or(false),
         name: new.name,
@@ -218,13 +213,18 @@ pub(crate) async fn create(
         ..User::new(new.email)
     };
     let user = idp.try_update_tenant(|tenant| {
-        let sub = user.sub();
-        if tenant
-            .users
-            .iter()
-            .any(|u| u.email.eq_ignore_ascii_case(&user.email) || u.has_sub(&sub))
-        {
+        let taken = |u: &User| {
+            u.email.eq_ignore_ascii_case(&user.email)
+                || user.user_id.as_deref().is_some_and(|id| u.has_sub(id))
+        };
+        if tenant.users.iter().any(taken) {
             return Err(user_exists());
+        }
+        if user.user_id.is_none() {
+            // Auth0's 24 hex digits, from the mock's ids so deterministic mode repeats; taken
+            // only once the user is sure to be created, so a refused request spends none.
+            let hex = hex_digest(&idp.ids.next("user"), 12);
+            user.user_id = Some(format!("auth0|{hex}"));
         }
         tenant.users.push(user.clone());
         Ok(user)
