@@ -50,7 +50,7 @@ if not found:
 non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
 if non2xx:
     sys.exit("management.sh: non-2xx answers during the run")
-print(f"{found[\"50\"]:.0f} {found[\"99\"]:.0f}")
+print("%.0f %.0f" % (found["50"], found["99"]))
 '
 }
 

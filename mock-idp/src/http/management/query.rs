@@ -212,6 +212,7 @@ impl Term {
         let optional = |s: &Option<String>| s.as_deref().is_some_and(text);
         match self.field.as_str() {
             "email" => self.matches_text(&user.email, true),
+            "user_id" if !self.prefix => user.has_sub(&self.value),
             "user_id" => text(&user.sub()),
             "name" => text(&user.display_name()),
             "nickname" => text(&user.nickname_or_default()),
@@ -243,14 +244,19 @@ impl Term {
         }
     }
 
+    /// Without allocating: a search runs this for every user of the tenant.
     fn matches_text(&self, text: &str, case_insensitive: bool) -> bool {
-        let (text, value) = if case_insensitive {
-            (text.to_ascii_lowercase(), self.value.to_ascii_lowercase())
+        let value = self.value.as_str();
+        let text = if self.prefix {
+            match text.get(..value.len()) {
+                Some(head) => head,
+                None => return false,
+            }
         } else {
-            (text.to_owned(), self.value.clone())
+            text
         };
-        if self.prefix {
-            text.starts_with(&value)
+        if case_insensitive {
+            text.eq_ignore_ascii_case(value)
         } else {
             text == value
         }
