@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use axum::extract::FromRef;
 
@@ -17,8 +17,10 @@ use crate::ids::IdGenerator;
 use crate::issuance::keys::{KeyError, KeyRing, KeySource, SigningKey};
 use crate::issuer::{DiscoveryUrls, Issuer, normalise_issuer};
 use crate::store::assertions::SpentAssertions;
+use crate::store::backchannel::BackchannelLogouts;
 use crate::store::codes::AuthorizationCodes;
 use crate::store::issued::{IssuedBy, IssuedTokens, TokenUse};
+use crate::store::opaque::OpaqueTokens;
 use crate::store::pushed::PushedRequests;
 use crate::store::refresh::RefreshTokens;
 use crate::store::retired_keys::{RetiredBy, RetiredKeys};
@@ -206,6 +208,8 @@ pub(crate) struct Idp {
     pub(crate) codes: AuthorizationCodes,
     pub(crate) refresh_tokens: RefreshTokens,
     pub(crate) revoked: RevokedTokens,
+    /// Access tokens issued without an audience: opaque strings only `/userinfo` accepts.
+    pub(crate) opaque_tokens: OpaqueTokens,
     pub(crate) sessions: Sessions,
     pub(crate) transactions: Transactions,
     /// Authorization requests pushed to `/oauth/par`, by `request_uri`.
@@ -218,6 +222,11 @@ pub(crate) struct Idp {
     pub(crate) retired_keys: RetiredKeys,
     /// Not cleared by [`Idp::reset`]: expectations belong to the test, not to the mock.
     pub(crate) expectations: Expectations,
+    /// The back-channel logouts sent, and how many are on their way.
+    pub(crate) backchannel_logouts: BackchannelLogouts,
+    /// The runtime of the server that serves this engine, where back-channel logouts run
+    /// (set once the server has one; see `crate::backchannel`).
+    background: OnceLock<tokio::runtime::Handle>,
 }
 
 /// Why a mock could not start.
@@ -288,6 +297,7 @@ impl Idp {
             codes: AuthorizationCodes::default(),
             refresh_tokens: RefreshTokens::default(),
             revoked: RevokedTokens::default(),
+            opaque_tokens: OpaqueTokens::default(),
             sessions: Sessions::default(),
             transactions: Transactions::default(),
             pushed: PushedRequests::default(),
@@ -295,7 +305,23 @@ impl Idp {
             issued: IssuedTokens::default(),
             retired_keys: RetiredKeys::default(),
             expectations: Expectations::default(),
+            backchannel_logouts: BackchannelLogouts::default(),
+            background: OnceLock::new(),
         })
+    }
+
+    /// Runs this engine's background work (back-channel logouts) on `runtime`, the one its
+    /// server serves on. The first call wins: an engine is served by one server.
+    pub(crate) fn run_background_on(&self, runtime: tokio::runtime::Handle) {
+        let _ = self.background.set(runtime);
+    }
+
+    /// Where background work runs: the server's runtime, else the caller's, if any.
+    pub(crate) fn background_runtime(&self) -> Option<tokio::runtime::Handle> {
+        self.background
+            .get()
+            .cloned()
+            .or_else(|| tokio::runtime::Handle::try_current().ok())
     }
 
     /// The issuer, with its trailing slash: the exact `iss` of every token.
@@ -404,7 +430,8 @@ impl Idp {
     }
 
     /// Back to how the mock started: tenant, keys, clock, ids, journal, faults, grants,
-    /// sessions, the tokens handed out. Not expectations, which belong to the test. The keys
+    /// sessions (ended without back-channel logouts), the tokens handed out and the
+    /// back-channel logouts sent. Not expectations, which belong to the test. The keys
     /// the reset unpublishes are remembered as retired (by the clock before it is reset).
     pub(crate) fn reset(&self) {
         *write(&self.tenant) = Arc::clone(&self.initial_tenant);
@@ -431,8 +458,10 @@ impl Idp {
         self.codes.clear();
         self.refresh_tokens.clear();
         self.revoked.clear();
+        self.opaque_tokens.clear();
         self.sessions.clear();
         self.transactions.clear();
+        self.backchannel_logouts.clear();
         self.pushed.clear();
         self.assertions.clear();
     }

@@ -1,4 +1,5 @@
-//! Identifiers the mock hands out: `jti`, authorization codes, refresh tokens, session ids.
+//! Identifiers the mock hands out: `jti`, authorization codes, refresh tokens, opaque access
+//! tokens, session ids.
 //!
 //! Random by default (256 bits, base64url, safe in URLs and cookies). In deterministic mode they
 //! are sequential per kind (`code-000001`, `rt-000001`, ...) so snapshots do not change.

@@ -60,7 +60,7 @@
 //!
 //! | path | what |
 //! |---|---|
-//! | `GET`/`POST /authorize` | `response_type=code`, S256 PKCE (mandatory for public clients), `state`, `nonce`, `prompt` (`none`, `login`, `consent`), `max_age`, `login_hint`, `screen_hint`, `audience`; `response_mode` `query`, `fragment`, `form_post` or `web_message` (the SDK's hidden iframe) |
+//! | `GET`/`POST /authorize` | `response_type=code`, and for clients allowed `implicit` the implicit and hybrid types (`id_token`, `token`, `code id_token`, ... in any order; `nonce` required with an ID token, `at_hash`/`c_hash`, `fragment` by default, `query` refused), S256 PKCE (mandatory for public clients), `state`, `nonce`, `prompt` (`none`, `login`, `consent`), `max_age`, `login_hint`, `screen_hint`, `audience`; `response_mode` `query`, `fragment`, `form_post` or `web_message` (the SDK's hidden iframe) |
 //! | `GET`/`POST /u/login` | the login page: a plain form (`username`, `password`) and one button per user, CSRF-protected |
 //! | `GET`/`POST /u/consent` | the consent page, only for clients with `require_consent` |
 //! | `POST /oauth/token` | `grant_type=authorization_code`: single-use codes bound to client, `redirect_uri`, audience, scope and PKCE; a second redemption revokes what the first issued |
@@ -71,10 +71,46 @@
 //! page and never a redirect. A login sets the `mock_idp_session` cookie (HttpOnly,
 //! `SameSite=Lax`), so the next `/authorize`, and `prompt=none`, skip the form.
 //!
+//! As on Auth0, a user's access token requested without an `audience` (and with no tenant
+//! `default_audience`) is an opaque string, not a JWT: only `/userinfo` accepts it, and an API
+//! cannot validate it. Ask for the API's audience to get a JWT:
+//!
+//! ```
+//! # #[tokio::main] async fn main() {
+//! let idp = mock_idp::MockIdp::start().await;
+//! let password_grant = |audience: Option<&str>| {
+//!     let mut form = vec![("grant_type", "password"), ("client_id", "sample-spa"),
+//!         ("username", "alice@example.com"), ("password", "password"), ("scope", "openid")];
+//!     form.extend(audience.map(|a| ("audience", a)));
+//!     reqwest::Client::new().post(idp.url("/oauth/token")).form(&form).send()
+//! };
+//! let body: serde_json::Value = password_grant(None).await.unwrap().json().await.unwrap();
+//! let opaque = body["access_token"].as_str().unwrap();
+//! assert!(!opaque.contains('.'), "not a JWT");
+//! let userinfo = reqwest::Client::new().get(idp.url("/userinfo")).bearer_auth(opaque).send().await.unwrap();
+//! assert_eq!(userinfo.status(), 200);
+//!
+//! let body: serde_json::Value = password_grant(Some("https://sample-api")).await.unwrap().json().await.unwrap();
+//! assert_eq!(body["access_token"].as_str().unwrap().split('.').count(), 3, "a JWT for the API");
+//! # }
+//! ```
+//!
 //! Tests that do not want to fill in the form use [`MockIdp::next_login`] (or
 //! `POST /_mock/login {"email": ...}`); [`MockIdp::sessions`] and [`MockIdp::end_sessions`]
 //! (`GET`/`DELETE /_mock/sessions`) inspect and end sessions, and [`MockIdp::clock`] expires
 //! them (tenant `tokens.session`, and `tokens.authorization_code` for codes).
+//!
+//! ## Back-channel logout
+//!
+//! A client with [`backchannel_logout_urls`](Client::backchannel_logout_url) hears when a
+//! session in which it received tokens ends (either logout endpoint,
+//! `DELETE /_mock/sessions/{sid}`, [`MockIdp::end_session`], [`MockIdp::end_sessions`]): the
+//! mock POSTs each URL a signed `logout_token` (OIDC Back-Channel Logout 1.0, `typ:
+//! "logout+jwt"`, with `sid`, `sub` and the back-channel `events` claim, no `nonce`), in the
+//! background with a timeout, so the logout never waits for a receiver that is down or
+//! hangs. [`MockIdp::wait_for_backchannel_logouts`] waits for them without sleeping and says
+//! what came of each ([`BackchannelLogout`], [`BackchannelOutcome`]); the journal records each
+//! delivery as [`Endpoint::BackchannelLogout`]. Unlike Auth0, loopback http URLs are fine.
 //!
 //! ## Server-side apps: PAR and `private_key_jwt`
 //!
@@ -264,6 +300,7 @@
 
 #![warn(missing_docs, unreachable_pub)]
 
+mod backchannel;
 mod clock;
 mod control;
 mod engine;
@@ -290,8 +327,10 @@ pub use issuance::keys::{Algorithm, KeyError};
 pub use issuer::DiscoveryUrls;
 pub use mock::{Expectation, ExpectationGuard, Explain, FaultBuilder, MockIdp, MockIdpBuilder};
 pub use server::Server;
+pub use store::backchannel::{BackchannelLogout, BackchannelOutcome};
 pub use store::sessions::SessionInfo;
 pub use tenant::{
-    Api, AppType, Client, ClientCredential, ClientGrant, ConfigError, DEFAULT_CONNECTION,
-    MANAGEMENT_AUDIENCE, Permission, Role, ServerConfig, TenantConfig, TokenLifetimes, User,
+    Api, AppType, BackchannelLogoutSettings, Client, ClientCredential, ClientGrant, ConfigError,
+    DEFAULT_CONNECTION, MANAGEMENT_AUDIENCE, Permission, Role, ServerConfig, TenantConfig,
+    TokenLifetimes, User,
 };

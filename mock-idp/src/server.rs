@@ -56,6 +56,10 @@ impl Server {
             })?
             .port();
         let idp = Arc::new(Idp::new(config, port)?);
+        // `bind` is awaited on the runtime that will serve: background work goes there too.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            idp.run_background_on(runtime);
+        }
         Ok(Self {
             listener,
             slot: AppState::serving(idp),

@@ -137,3 +137,32 @@ async fn with_the_idp_down_cached_keys_keep_the_api_answering() {
         unknown.status
     );
 }
+
+#[tokio::test]
+async fn an_opaque_token_from_a_request_without_an_audience_is_rejected_by_the_api() {
+    // Arrange: the production bug of a forgotten audience; the token still works at /userinfo.
+    let stack = Stack::start().await;
+    let token = stack
+        .token(&[
+            ("grant_type", "password"),
+            ("client_id", "sample-spa"),
+            ("username", "alice@example.com"),
+            ("password", "password"),
+            ("scope", "openid profile email read:messages"),
+        ])
+        .await;
+    let userinfo = reqwest::Client::new()
+        .get(stack.idp().url("/userinfo"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+
+    // Act
+    let answer = stack.call("/api/private", Some(&token)).await;
+
+    // Assert
+    assert_eq!(userinfo.status(), 200);
+    assert_eq!(answer.status, 401);
+    assert_eq!(answer.body["error"], "invalid_token");
+}

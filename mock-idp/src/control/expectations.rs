@@ -267,6 +267,7 @@ mod tests {
             faulted: false,
             error: None,
             tokens: Vec::new(),
+            note: None,
         }
     }
 

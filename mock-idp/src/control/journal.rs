@@ -3,6 +3,10 @@
 //!
 //! Only what is safe to print is kept: method, path, endpoint, status, grant type, client id.
 //! Never bodies, query strings or headers, which carry passwords, codes and tokens.
+//!
+//! The mock's own requests are journaled too: each back-channel logout it sends is an entry
+//! for [`Endpoint::BackchannelLogout`], with the receiver's URL (without its query) as the
+//! path, and never the logout token.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -48,6 +52,10 @@ pub enum Endpoint {
     Health,
     /// `/_mock/*`
     Control,
+    /// Not a request to the mock but one it sent: a `logout_token` POSTed to a client's
+    /// back-channel logout URL. Its `status` is the receiver's (0 without an answer) and its
+    /// `error` says why it failed (`rejected`, `timeout`, `connection_refused`, ...).
+    BackchannelLogout,
     /// The Management API, `/api/v2/*`
     Management,
     /// Anything else.
@@ -134,6 +142,10 @@ pub struct RecordedRequest {
     /// panel); never the tokens themselves.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tokens: Vec<u64>,
+    /// Something worth knowing that Auth0 would do differently (a back-channel logout to a
+    /// URL real Auth0 refuses, say).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// What a handler tells the journal about a request (a response extension).

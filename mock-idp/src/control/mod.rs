@@ -9,8 +9,8 @@ mod inspector;
 mod issuer;
 pub(crate) mod journal;
 
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
@@ -18,6 +18,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::backchannel;
 use crate::control::faults::Fault;
 use crate::engine::{AppState, SharedIdp};
 use crate::error::OAuthError;
@@ -49,6 +50,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/login", post(next_login))
         .route("/sessions", get(sessions).delete(end_sessions))
         .route("/sessions/{sid}", delete(inspector::end_session))
+        .route("/backchannel-logouts", get(backchannel_logouts))
         .route("/reset", post(reset))
         .route("/issuer", get(issuer::current).post(issuer::set))
 }
@@ -271,8 +273,32 @@ async fn sessions(State(idp): State<SharedIdp>) -> Json<Value> {
 }
 
 async fn end_sessions(State(idp): State<SharedIdp>) -> StatusCode {
-    idp.sessions.end_all();
+    backchannel::end_all_sessions(&idp);
     StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BackchannelLogoutsQuery {
+    #[serde(default)]
+    wait: bool,
+}
+
+/// `GET /_mock/backchannel-logouts[?wait=true]`: the back-channel logouts sent, in the order
+/// they finished. With `wait=true`, once those in flight have finished too (at most the
+/// delivery timeout): after a logout has answered, the list is then exactly what it sent, and
+/// a test need not sleep.
+async fn backchannel_logouts(
+    State(idp): State<SharedIdp>,
+    query: Result<Query<BackchannelLogoutsQuery>, QueryRejection>,
+) -> Result<Json<Value>, OAuthError> {
+    let Query(query) = query.map_err(|e| OAuthError::InvalidRequest(e.body_text()))?;
+    let logouts = if query.wait {
+        idp.backchannel_logouts.settled().await
+    } else {
+        idp.backchannel_logouts.list()
+    };
+    Ok(Json(json!({ "backchannel_logouts": logouts })))
 }
 
 async fn reset(State(idp): State<SharedIdp>) -> StatusCode {

@@ -36,7 +36,7 @@ pub(super) fn run(idp: &Idp, token: &str, expected: &Expected) -> Report {
     let claims = decoded.claims.as_ref();
     let key = run.key(header, claims);
 
-    let structure = run.structure(&decoded);
+    let structure = run.structure(&decoded, token);
     run.record(Check::Structure, structure);
     let alg = run.alg(header, &key);
     run.record(Check::Alg, alg);
@@ -191,7 +191,7 @@ impl Run<'_> {
         })
     }
 
-    fn structure(&mut self, decoded: &Decoded<'_>) -> Said {
+    fn structure(&mut self, decoded: &Decoded<'_>, token: &str) -> Said {
         let Some(problem) = &decoded.problem else {
             return passed(
                 "A compact JWS: three base64url segments, header and claims JSON objects.",
@@ -207,6 +207,26 @@ impl Run<'_> {
                 ask.as_deref().map(|a| format!(", {a}")).unwrap_or_default()
             )
         };
+        if matches!(problem, Problem::Opaque { .. })
+            && let Some(grant) = self.idp.opaque_tokens.peek(token)
+        {
+            self.hint(no_audience_hint(
+                "The token request named no audience, and the tenant has no default audience.",
+            ));
+            let live = if grant.expires_at > self.now {
+                format!("it expires {}", timestamp(grant.expires_at))
+            } else {
+                format!("it expired {}", timestamp(grant.expires_at))
+            };
+            return failed(format!(
+                "An opaque access token this mock issued to client {} for {} at {}, not a JWT: \
+                 the request named no audience. No API can validate it; only /userinfo accepts \
+                 it ({live}).",
+                grant.client_id,
+                grant.sub,
+                timestamp(grant.issued_at)
+            ));
+        }
         match problem {
             Problem::Empty => failed("The token is empty."),
             Problem::TooLarge(len) => failed(format!(

@@ -87,10 +87,20 @@ fn render(idp: &Idp, base: &str, scopes: &[String]) -> Value {
         "revocation_endpoint": url("oauth/revoke"),
         "pushed_authorization_request_endpoint": url("oauth/par"),
         "require_pushed_authorization_requests": false,
-        "response_types_supported": ["code"],
+        // Auth0's list, in its order: the code, implicit and hybrid flows (`/authorize`).
+        "response_types_supported": [
+            "code",
+            "token",
+            "id_token",
+            "code token",
+            "code id_token",
+            "token id_token",
+            "code token id_token"
+        ],
         "response_modes_supported": ["query", "fragment", "form_post", "web_message"],
         "grant_types_supported": [
             "authorization_code",
+            "implicit",
             "refresh_token",
             "client_credentials",
             "password",
@@ -104,6 +114,8 @@ fn render(idp: &Idp, base: &str, scopes: &[String]) -> Value {
         "revocation_endpoint_auth_methods_supported": CLIENT_AUTH_METHODS,
         "revocation_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGS,
         "request_parameter_supported": false,
+        "backchannel_logout_supported": true,
+        "backchannel_logout_session_supported": true,
         "scopes_supported": scopes,
         "claims_supported": [
             "aud", "auth_time", "created_at", "email", "email_verified", "exp", "family_name",

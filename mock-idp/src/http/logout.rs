@@ -1,7 +1,8 @@
 //! `GET /v2/logout` (Auth0's, what the SDKs call) and `GET /oidc/logout` (OIDC RP-initiated
 //! logout).
 //!
-//! Both end the session (server side and cookie) and redirect only to an allowed logout URL:
+//! Both end the session (server side and cookie; its clients get their back-channel logouts,
+//! which the answer does not wait for) and redirect only to an allowed logout URL:
 //! the client's list when the client is known, every client's list otherwise, plus any
 //! loopback URL when the tenant allows it. A URL that is not allowed is a 400 page and changes
 //! nothing: an open redirect on the IdP's origin is a phishing tool. Logging out without a
@@ -14,6 +15,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
+use crate::backchannel;
 use crate::engine::{Idp, SharedIdp};
 use crate::http::html::{self, PageError};
 use crate::http::session_cookie;
@@ -144,9 +146,9 @@ fn allowed_for_any_client(tenant: &TenantConfig, url: &str) -> bool {
         || tenant.url_allowed(&[], url)
 }
 
-fn finish(idp: &Idp, headers: &HeaderMap, target: Option<String>) -> Response {
+fn finish(idp: &SharedIdp, headers: &HeaderMap, target: Option<String>) -> Response {
     if let Some(cookie) = session_cookie::value(headers) {
-        idp.sessions.end(&cookie);
+        backchannel::end_session_of_cookie(idp, &cookie);
     }
     let mut response = match target {
         Some(url) => {

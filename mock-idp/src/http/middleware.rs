@@ -100,6 +100,7 @@ pub(crate) async fn record(State(slot): State<AppState>, request: Request, next:
                 .get::<ErrorCode>()
                 .map(|code| code.0.to_owned()),
             tokens: note.tokens,
+            note: None,
         };
         idp.expectations.observe(&entry, watermark);
         idp.journal.push(entry);

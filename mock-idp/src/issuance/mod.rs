@@ -1,5 +1,6 @@
 //! Token issuance: what goes into tokens (Auth0's access-token and ID-token profiles), how they
-//! are signed ([`jws`], [`keys`]), and the scope rules ([`scopes`]).
+//! are signed ([`jws`], [`keys`]), the scope rules ([`scopes`]), and the back-channel logout
+//! token ([`logout_token`]).
 //!
 //! | claim | access token | ID token |
 //! |---|---|---|
@@ -12,25 +13,33 @@
 //! | `gty` | `client-credentials` / `password` for those grants | — |
 //! | `iat`, `exp` | now, now + `expires_in` | now, now + ID-token lifetime |
 //! | `jti` | a fresh id | — |
-//! | `nonce`, `auth_time`, `sid`, `at_hash` | — | when known |
+//! | `nonce`, `auth_time`, `sid` | — | when known |
+//! | `at_hash`, `c_hash` | — | with an access token, a code from `/authorize` (left half of the `alg`'s SHA-2) |
 //! | profile | — | `name nickname picture updated_at given_name family_name` with `profile`, `email email_verified` with `email` |
 //! | custom | the user's and the client's namespaced claims | same |
+//!
+//! Without an API (no `audience` in the request, no `default_audience` in the tenant) the
+//! user's access token is no JWT at all but an opaque random string that only `/userinfo`
+//! accepts, as on Auth0 ([`crate::store::opaque`]). Client-credentials tokens always have an API.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
 use crate::engine::Idp;
+use crate::store::issued::TokenUse;
+use crate::store::opaque::OpaqueGrant;
 use crate::store::refresh::RefreshGrant;
 use crate::tenant::{Api, Client, TenantConfig, User};
 use jws::{Claims, Signer};
-use keys::{Algorithm, sha256};
+use keys::Algorithm;
 
 pub(crate) mod access_token;
 pub(crate) mod builder;
 pub(crate) mod id_token;
 pub(crate) mod jws;
 pub(crate) mod keys;
+pub(crate) mod logout_token;
 pub(crate) mod scopes;
 
 /// Everything issued by one successful token request.
@@ -65,7 +74,8 @@ impl Issued {
     }
 }
 
-/// A user's grant, from the password, authorization-code or refresh-token grants.
+/// A user's grant, from the password, authorization-code or refresh-token grants, or from
+/// `/authorize` (implicit and hybrid flows).
 pub(crate) struct UserGrant<'a> {
     pub(crate) tenant: &'a TenantConfig,
     pub(crate) client: &'a Client,
@@ -118,14 +128,147 @@ fn custom_claims(claims: &mut Claims, user: Option<&User>, client: &Client) {
     }
 }
 
-/// `at_hash`: the left half of SHA-256 of the access token (OIDC Core 3.1.3.6).
-fn at_hash(access_token: &str) -> String {
-    let digest = sha256(access_token.as_bytes());
-    URL_SAFE_NO_PAD.encode(&digest[..16])
+/// `at_hash` / `c_hash` (OIDC Core 3.3.2.11): the left half of the hash that goes with the
+/// ID token's `alg` (SHA-256 for `*256`, SHA-384 for `*384`, SHA-512 for `*512`), base64url.
+fn token_hash(alg: &str, value: &str) -> String {
+    let algorithm = if alg.ends_with("512") {
+        &aws_lc_rs::digest::SHA512
+    } else if alg.ends_with("384") {
+        &aws_lc_rs::digest::SHA384
+    } else {
+        &aws_lc_rs::digest::SHA256
+    };
+    let digest = aws_lc_rs::digest::digest(algorithm, value.as_bytes());
+    let digest = digest.as_ref();
+    URL_SAFE_NO_PAD.encode(&digest[..digest.len() / 2])
 }
 
-/// A user's tokens: the access token, an ID token when `openid` was granted, and a refresh
-/// token (continuing `refresh_family`, or starting one) when `offline_access` was.
+/// An access token and what revocation and the response need of it.
+struct AccessToken {
+    token: String,
+    jti: String,
+    expires_in: u64,
+}
+
+/// Whatever the flow, a client that got tokens in a session hears when it ends (back-channel
+/// logout), so every user-facing issuance notes it here.
+fn note_session_client(idp: &Idp, grant: &UserGrant<'_>) {
+    if let Some(sid) = &grant.sid {
+        idp.sessions.note_client(sid, &grant.client.client_id);
+    }
+}
+
+/// The user's access token: a JWT for the API, or, when the grant names no API, an opaque
+/// string only `/userinfo` accepts (what Auth0 issues without an audience; [`crate::store::opaque`]).
+fn access_token(idp: &Idp, grant: &UserGrant<'_>, now: i64) -> AccessToken {
+    let UserGrant {
+        tenant,
+        client,
+        user,
+        api,
+        scope,
+        ..
+    } = grant;
+    let expires_in = access_lifetime(tenant, *api);
+    let Some(api) = *api else {
+        let token = idp.ids.next("at");
+        let jti = idp.ids.next("jti");
+        idp.opaque_tokens.insert(
+            token.clone(),
+            OpaqueGrant {
+                sub: user.sub(),
+                client_id: client.client_id.clone(),
+                scope: scope.clone(),
+                jti: jti.clone(),
+                sid: grant.sid.clone(),
+                issued_at: now,
+                expires_at: now.saturating_add(secs(expires_in)),
+            },
+        );
+        return AccessToken {
+            token,
+            jti,
+            expires_in,
+        };
+    };
+    let aud: Value = if scope.iter().any(|s| s == "openid") {
+        json!([api.identifier, idp.userinfo_audience()])
+    } else {
+        api.identifier.clone().into()
+    };
+    let (mut access, jti) = access_token::skeleton(
+        idp,
+        user.sub(),
+        aud,
+        client.client_id.clone(),
+        now,
+        secs(expires_in),
+    );
+    access.insert("scope".into(), scope.join(" ").into());
+    if let Some(gty) = grant.gty {
+        access.insert("gty".into(), gty.into());
+    }
+    if api.adds_permissions() {
+        access.insert(
+            "permissions".into(),
+            json!(tenant.permissions_for(user, api)),
+        );
+    }
+    custom_claims(&mut access, Some(user), client);
+    let signer = signer_for_api(idp, Some(api));
+    AccessToken {
+        token: jws::encode(&jws::header_for(&signer), &access, &signer),
+        jti,
+        expires_in,
+    }
+}
+
+/// The user's ID token; `hashed` are the values it vouches for (`at_hash`, `c_hash`).
+fn id_token(
+    idp: &Idp,
+    grant: &UserGrant<'_>,
+    now: i64,
+    hashed: &[(&'static str, Option<&str>)],
+) -> String {
+    let UserGrant {
+        tenant,
+        client,
+        user,
+        scope,
+        ..
+    } = grant;
+    let mut id = id_token::skeleton(
+        idp,
+        user.sub(),
+        client.client_id.clone(),
+        now,
+        secs(tenant.tokens.id_token),
+    );
+    if let Some(nonce) = &grant.nonce {
+        id.insert("nonce".into(), nonce.clone().into());
+    }
+    if let Some(auth_time) = grant.auth_time {
+        id.insert("auth_time".into(), auth_time.into());
+    }
+    if let Some(sid) = &grant.sid {
+        id.insert("sid".into(), sid.clone().into());
+    }
+    let signer = signer_for_client(idp, client);
+    for (claim, value) in hashed {
+        if let Some(value) = value {
+            id.insert((*claim).into(), token_hash(signer.alg(), value).into());
+        }
+    }
+    id.extend(id_token::profile_claims(idp, user, scope));
+    custom_claims(&mut id, Some(user), client);
+    jws::encode(&jws::header_for(&signer), &id, &signer)
+}
+
+/// A user's tokens at the token endpoint: the access token, an ID token when `openid` was
+/// granted, and a refresh token (continuing `refresh_family`, or starting one) when
+/// `offline_access` was.
+///
+/// Every token a user gets is made here or in [`issue_at_authorize`], from the same parts.
 pub(crate) fn issue_for_user(idp: &Idp, grant: UserGrant<'_>) -> Issued {
     let now = idp.clock.now();
     let UserGrant {
@@ -136,59 +279,15 @@ pub(crate) fn issue_for_user(idp: &Idp, grant: UserGrant<'_>) -> Issued {
         scope,
         ..
     } = &grant;
-    let openid = scope.iter().any(|s| s == "openid");
-    let expires_in = access_lifetime(tenant, *api);
-    let sub = user.sub();
-
-    let aud: Value = match (api, openid) {
-        (Some(api), true) => json!([api.identifier, idp.userinfo_audience()]),
-        (Some(api), false) => api.identifier.clone().into(),
-        (None, _) => idp.userinfo_audience().into(),
-    };
-    let (mut access, jti) = access_token::skeleton(
-        idp,
-        sub.clone(),
-        aud,
-        client.client_id.clone(),
-        now,
-        secs(expires_in),
-    );
-    access.insert("scope".into(), scope.join(" ").into());
-    if let Some(gty) = grant.gty {
-        access.insert("gty".into(), gty.into());
-    }
-    if let Some(api) = api.filter(|a| a.adds_permissions()) {
-        access.insert(
-            "permissions".into(),
-            json!(tenant.permissions_for(user, api)),
-        );
-    }
-    custom_claims(&mut access, Some(user), client);
-    let signer = signer_for_api(idp, *api);
-    let access_token = jws::encode(&jws::header_for(&signer), &access, &signer);
-
-    let id_token = openid.then(|| {
-        let mut id = id_token::skeleton(
+    note_session_client(idp, &grant);
+    let access = access_token(idp, &grant, now);
+    let id_token = scope.iter().any(|s| s == "openid").then(|| {
+        id_token(
             idp,
-            sub.clone(),
-            client.client_id.clone(),
+            &grant,
             now,
-            secs(tenant.tokens.id_token),
-        );
-        if let Some(nonce) = &grant.nonce {
-            id.insert("nonce".into(), nonce.clone().into());
-        }
-        if let Some(auth_time) = grant.auth_time {
-            id.insert("auth_time".into(), auth_time.into());
-        }
-        if let Some(sid) = &grant.sid {
-            id.insert("sid".into(), sid.clone().into());
-        }
-        id.insert("at_hash".into(), at_hash(&access_token).into());
-        id.extend(id_token::profile_claims(idp, user, scope));
-        custom_claims(&mut id, Some(user), client);
-        let signer = signer_for_client(idp, client);
-        jws::encode(&jws::header_for(&signer), &id, &signer)
+            &[("at_hash", Some(access.token.as_str()))],
+        )
     });
 
     let wants_refresh =
@@ -203,7 +302,7 @@ pub(crate) fn issue_for_user(idp: &Idp, grant: UserGrant<'_>) -> Issued {
             token.clone(),
             RefreshGrant {
                 client_id: client.client_id.clone(),
-                sub: sub.clone(),
+                sub: user.sub(),
                 audience: api.map(|a| a.identifier.clone()),
                 scope: scope.clone(),
                 family,
@@ -216,12 +315,81 @@ pub(crate) fn issue_for_user(idp: &Idp, grant: UserGrant<'_>) -> Issued {
     });
 
     Issued {
-        access_token,
+        access_token: access.token,
         id_token,
         refresh_token,
         scope: scope.join(" "),
-        expires_in,
-        jti,
+        expires_in: access.expires_in,
+        jti: access.jti,
+    }
+}
+
+/// What an implicit or hybrid `/authorize` response carries besides the code.
+#[derive(Debug)]
+pub(crate) struct FrontChannel {
+    /// With `token`: the access token and its lifetime.
+    access_token: Option<(String, u64)>,
+    /// With `id_token`.
+    id_token: Option<String>,
+    scope: String,
+}
+
+impl FrontChannel {
+    /// The response parameters, as Auth0 sends them: `access_token`, `token_type`,
+    /// `expires_in`, `scope` with a token, `id_token` with an ID token. Never a refresh token.
+    pub(crate) fn into_params(self) -> Vec<(&'static str, String)> {
+        let mut params = Vec::new();
+        if let Some((token, expires_in)) = self.access_token {
+            params.push(("access_token", token));
+            params.push(("token_type", "Bearer".to_owned()));
+            params.push(("expires_in", expires_in.to_string()));
+            params.push(("scope", self.scope));
+        }
+        if let Some(id_token) = self.id_token {
+            params.push(("id_token", id_token));
+        }
+        params
+    }
+
+    /// The tokens, for the inspector.
+    pub(crate) fn tokens(&self) -> impl Iterator<Item = (TokenUse, &str)> {
+        let access = self
+            .access_token
+            .as_ref()
+            .map(|(t, _)| (TokenUse::Access, t.as_str()));
+        let id = self.id_token.as_deref().map(|t| (TokenUse::Id, t));
+        access.into_iter().chain(id)
+    }
+}
+
+/// A user's tokens straight from `/authorize` (implicit and hybrid flows): an access token if
+/// `token` was asked for, an ID token if `id_token` was, hashing the access token (`at_hash`)
+/// and the `code` handed out with it (`c_hash`).
+pub(crate) fn issue_at_authorize(
+    idp: &Idp,
+    grant: UserGrant<'_>,
+    token: bool,
+    with_id_token: bool,
+    code: Option<&str>,
+) -> FrontChannel {
+    let now = idp.clock.now();
+    note_session_client(idp, &grant);
+    let access = token.then(|| access_token(idp, &grant, now));
+    let id_token = with_id_token.then(|| {
+        id_token(
+            idp,
+            &grant,
+            now,
+            &[
+                ("at_hash", access.as_ref().map(|a| a.token.as_str())),
+                ("c_hash", code),
+            ],
+        )
+    });
+    FrontChannel {
+        access_token: access.map(|a| (a.token, a.expires_in)),
+        id_token,
+        scope: grant.scope.join(" "),
     }
 }
 

@@ -1,6 +1,7 @@
 //! [`MockIdpBuilder`]: a mock with its own tenant, issuer, keys or port.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use tokio::sync::oneshot;
 
@@ -59,6 +60,7 @@ pub struct MockIdpBuilder {
     no_control_api: bool,
     allowed_hosts: Vec<String>,
     discovery_urls: DiscoveryUrls,
+    backchannel_logout_timeout: Option<Duration>,
 }
 
 impl MockIdpBuilder {
@@ -412,6 +414,22 @@ impl MockIdpBuilder {
         self
     }
 
+    /// How long one back-channel logout may take before it counts as timed out (default
+    /// 2 s, the tenant's `[backchannel_logout] timeout_ms`). Shorten it for tests of a
+    /// receiver that hangs.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let config = mock_idp::MockIdp::builder()
+    ///     .backchannel_logout_timeout(Duration::from_millis(200))
+    ///     .config();
+    /// assert_eq!(config.tenant.backchannel_logout.timeout_ms, 200);
+    /// ```
+    pub fn backchannel_logout_timeout(mut self, timeout: Duration) -> Self {
+        self.backchannel_logout_timeout = Some(timeout);
+        self
+    }
+
     /// The engine configuration this builder describes.
     ///
     /// ```
@@ -446,6 +464,10 @@ impl MockIdpBuilder {
         }
         if self.default_audience.is_some() {
             tenant.default_audience = self.default_audience.clone();
+        }
+        if let Some(timeout) = self.backchannel_logout_timeout {
+            tenant.backchannel_logout.timeout_ms =
+                u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
         }
         IdpConfig {
             tenant,

@@ -19,11 +19,13 @@ use std::sync::Arc;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
+use crate::backchannel;
 use crate::clock::Clock;
 use crate::control::faults::Fault;
 use crate::control::journal::{Endpoint, RecordedRequest};
 use crate::engine::SharedIdp;
 use crate::issuance::builder::TokenBuilder;
+use crate::store::backchannel::BackchannelLogout;
 use crate::store::issued::{IssuedBy, TokenUse};
 use crate::store::sessions::SessionInfo;
 use crate::tenant::{Client, User};
@@ -547,7 +549,8 @@ impl MockIdp {
     }
 
     /// Ends every login session, as if each user had logged out (or the sessions expired):
-    /// the next `prompt=none` answers `login_required`. Tokens already issued stay valid.
+    /// the next `prompt=none` answers `login_required`. Tokens already issued stay valid; the
+    /// sessions' clients get their back-channel logouts.
     ///
     /// ```
     /// # #[tokio::main] async fn main() {
@@ -557,7 +560,105 @@ impl MockIdp {
     /// # }
     /// ```
     pub fn end_sessions(&self) {
-        self.idp.sessions.end_all();
+        backchannel::end_all_sessions(&self.idp);
+    }
+
+    /// Ends the login session with this `sid` (the claim its ID tokens carry), as
+    /// `DELETE /_mock/sessions/{sid}` does; whether there was a live one. Clients that received
+    /// tokens in it get a back-channel logout (see
+    /// [`wait_for_backchannel_logouts`](MockIdp::wait_for_backchannel_logouts)).
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// let idp = mock_idp::MockIdp::start().await;
+    /// assert!(!idp.end_session("no-such-sid"));
+    /// # }
+    /// ```
+    pub fn end_session(&self, sid: &str) -> bool {
+        backchannel::end_session(&self.idp, sid)
+    }
+
+    /// The back-channel logouts that have finished, in the order they did: delivered, refused
+    /// or failed (see [`BackchannelOutcome`](crate::BackchannelOutcome)).
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// let idp = mock_idp::MockIdp::start().await;
+    /// assert!(idp.backchannel_logouts().is_empty());
+    /// # }
+    /// ```
+    pub fn backchannel_logouts(&self) -> Vec<BackchannelLogout> {
+        self.idp.backchannel_logouts.list()
+    }
+
+    /// Waits until every back-channel logout started so far has finished, and returns the
+    /// finished ones, in the order they finished; panics if fewer than `n` were sent. Each
+    /// delivery is counted before the logout that starts it answers, so after a logout
+    /// response the list is exactly what that logout sent: no sleeping, and the wait lasts at
+    /// most the delivery timeout (`[backchannel_logout] timeout_ms`, or
+    /// [`MockIdpBuilder::backchannel_logout_timeout`]).
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// use mock_idp::{Client, MockIdp};
+    /// use wiremock::{Mock, MockServer, ResponseTemplate, matchers::method};
+    ///
+    /// // Arrange: a web app that takes back-channel logouts, and Alice logged in to it.
+    /// let app = MockServer::start().await;
+    /// Mock::given(method("POST")).respond_with(ResponseTemplate::new(204)).mount(&app).await;
+    /// let idp = MockIdp::builder()
+    ///     .client(
+    ///         Client::regular_web("portal", "portal-secret")
+    ///             .callback("http://localhost:3000/callback")
+    ///             .backchannel_logout_url(format!("{}/backchannel-logout", app.uri())),
+    ///     )
+    ///     .start()
+    ///     .await;
+    /// idp.next_login("alice@example.com");
+    /// let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    /// let callback = http
+    ///     .get(idp.url("/authorize"))
+    ///     .query(&[
+    ///         ("client_id", "portal"),
+    ///         ("response_type", "code"),
+    ///         ("redirect_uri", "http://localhost:3000/callback"),
+    ///         ("scope", "openid"),
+    ///     ])
+    ///     .send().await.unwrap();
+    /// let location = url::Url::parse(callback.headers()["location"].to_str().unwrap()).unwrap();
+    /// let code = location.query_pairs().find(|(name, _)| name == "code").unwrap().1.into_owned();
+    /// let tokens = http
+    ///     .post(idp.url("/oauth/token"))
+    ///     .form(&[
+    ///         ("grant_type", "authorization_code"),
+    ///         ("client_id", "portal"),
+    ///         ("client_secret", "portal-secret"),
+    ///         ("code", code.as_str()),
+    ///         ("redirect_uri", "http://localhost:3000/callback"),
+    ///     ])
+    ///     .send().await.unwrap();
+    /// assert_eq!(tokens.status(), 200);
+    ///
+    /// // Act: the session ends, as `/v2/logout` or `DELETE /_mock/sessions/{sid}` end it.
+    /// let sid = idp.sessions()[0].sid.clone();
+    /// assert!(idp.end_session(&sid));
+    ///
+    /// // Assert
+    /// let sent = idp.wait_for_backchannel_logouts(1).await;
+    /// assert_eq!((sent[0].client_id.as_str(), sent[0].sid.as_str()), ("portal", sid.as_str()));
+    /// assert!(sent[0].outcome.is_accepted(), "{:?}", sent[0].outcome);
+    /// let posted = &app.received_requests().await.unwrap()[0];
+    /// assert!(String::from_utf8_lossy(&posted.body).starts_with("logout_token="));
+    /// # }
+    /// ```
+    pub async fn wait_for_backchannel_logouts(&self, n: usize) -> Vec<BackchannelLogout> {
+        let sent = self.idp.backchannel_logouts.settled().await;
+        assert!(
+            sent.len() >= n,
+            "mock-idp: expected {n} back-channel logouts, but {} were sent: {sent:#?}",
+            sent.len()
+        );
+        sent
     }
 
     /// Back to the starting state: tenant, keys, clock, journal, faults, sessions, grants, the

@@ -42,6 +42,8 @@ static IDLE: Mutex<Vec<PooledServer>> = Mutex::new(Vec::new());
 pub(crate) struct PooledServer {
     address: SocketAddr,
     slot: AppState,
+    /// The server thread's runtime, where its engines run their background work.
+    runtime: tokio::runtime::Handle,
     stop: oneshot::Sender<()>,
     stopped: oneshot::Receiver<()>,
 }
@@ -58,6 +60,7 @@ impl PooledServer {
             Some(server) => match Idp::new(config, server.address.port()) {
                 Ok(idp) => {
                     let idp = Arc::new(idp);
+                    idp.run_background_on(server.runtime.clone());
                     server.slot.mount(Arc::clone(&idp));
                     Ok((server, idp))
                 }
@@ -94,17 +97,20 @@ impl PooledServer {
         listener.set_nonblocking(true).map_err(bind)?;
         let address = listener.local_addr().map_err(bind)?;
         let idp = Arc::new(Idp::new(config, address.port())?);
+        // Built here and moved to the thread, so its handle is known before the thread runs.
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("mock-idp could not build its runtime");
+        idp.run_background_on(runtime.handle().clone());
         let slot = AppState::serving(Arc::clone(&idp));
         let router = app(slot.clone());
         let (stop, stop_rx) = oneshot::channel::<()>();
         let (stopped_tx, stopped) = oneshot::channel::<()>();
+        let handle = runtime.handle().clone();
         std::thread::Builder::new()
             .name(format!("mock-idp {address}"))
             .spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("mock-idp could not build its runtime");
                 runtime.block_on(async move {
                     let listener = tokio::net::TcpListener::from_std(listener)
                         .expect("a bound, non-blocking listener converts");
@@ -121,6 +127,7 @@ impl PooledServer {
             Self {
                 address,
                 slot,
+                runtime: handle,
                 stop,
                 stopped,
             },

@@ -1,6 +1,7 @@
 //! The tokens the mock handed out, newest last: every access and ID token `/oauth/token`
-//! issued and every token a test minted (`idp.token()...sign()`, `POST /_mock/tokens`). The
-//! inspector's Tokens panel shows them decoded, with who asked for each.
+//! issued, every back-channel logout token sent, and every token a test minted
+//! (`idp.token()...sign()`, `POST /_mock/tokens`). The inspector's Tokens panel shows them
+//! decoded, with who asked for each.
 //!
 //! A ring: only the last [`CAPACITY`] are kept, so a load test does not grow memory. Keeping
 //! the tokens themselves is safe for the same reason the control API may mint them: only the
@@ -24,6 +25,8 @@ pub(crate) enum TokenUse {
     Access,
     /// For the client that logged the user in.
     Id,
+    /// A back-channel logout token, for a client of a session that ended.
+    Logout,
 }
 
 /// Who asked for a token.
@@ -37,6 +40,8 @@ pub(crate) enum IssuedBy {
     },
     /// A test, through the token builder or `POST /_mock/tokens`.
     Minted,
+    /// The end of a login session, for a back-channel logout to this client.
+    SessionEnd { client_id: String },
 }
 
 /// One token the mock handed out.

@@ -9,12 +9,19 @@
 //! only this one: [`codes`] → [`refresh`] → [`revoked`]. (Redeeming a code issues a refresh
 //! token while it holds the code, so two concurrent redemptions cannot both succeed.) The
 //! session stores ([`sessions`], [`transactions`]) are never held together with another lock,
-//! nor are the inspector's stores ([`issued`] tokens, [`retired_keys`]), nor the pushed
-//! authorization requests ([`pushed`]) or the spent client assertions ([`assertions`]).
+//! nor are the inspector's stores ([`issued`] tokens, [`retired_keys`]), the pushed
+//! authorization requests ([`pushed`]), the spent client assertions ([`assertions`]) or the
+//! [`backchannel`] logouts sent; one exception: issuance notes its client in the session
+//! (`Sessions::note_client`) while the code grant holds its code, which is safe because
+//! nothing is ever locked while a session store is held. The [`opaque`] access tokens' lock
+//! comes last (redeeming a code issues one while it holds the code) and is never held while
+//! taking another.
 
 pub(crate) mod assertions;
+pub(crate) mod backchannel;
 pub(crate) mod codes;
 pub(crate) mod issued;
+pub(crate) mod opaque;
 pub(crate) mod pushed;
 pub(crate) mod refresh;
 pub(crate) mod retired_keys;

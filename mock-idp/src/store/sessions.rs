@@ -25,6 +25,9 @@ pub struct SessionInfo {
     pub auth_time: i64,
     /// When the session ends (Unix seconds, mock clock).
     pub expires_at: i64,
+    /// The clients that received tokens in this session, in the order they first did: the
+    /// ones a back-channel logout goes to when it ends.
+    pub clients: Vec<String>,
 }
 
 #[derive(Debug, Default)]
@@ -61,6 +64,7 @@ impl Sessions {
             sub: sub.to_owned(),
             auth_time: now,
             expires_at: now.saturating_add(ttl),
+            clients: Vec::new(),
         };
         let mut live = lock(&self.live);
         if let Some(previous) = previous {
@@ -83,21 +87,42 @@ impl Sessions {
         }
     }
 
-    pub(crate) fn end(&self, cookie: &str) {
-        lock(&self.live).remove(cookie);
-    }
-
-    /// Ends the session with this `sid` (the id ID tokens carry, not the cookie); whether
-    /// there was one.
-    pub(crate) fn end_sid(&self, sid: &str) -> bool {
+    /// Remembers that `client_id` received tokens in the session `sid`, if it is still live.
+    ///
+    /// The one session-store call made while another store lock is held (the code grant
+    /// issues while it holds its code); nothing is locked under `live`, so it cannot deadlock.
+    pub(crate) fn note_client(&self, sid: &str, client_id: &str) {
         let mut live = lock(&self.live);
-        let before = live.len();
-        live.retain(|_, s| s.sid != sid);
-        live.len() != before
+        if let Some(session) = live.values_mut().find(|s| s.sid == sid)
+            && !session.clients.iter().any(|c| c == client_id)
+        {
+            session.clients.push(client_id.to_owned());
+        }
     }
 
-    pub(crate) fn end_all(&self) {
-        lock(&self.live).clear();
+    /// Ends the session behind a cookie value; the session, if it was live.
+    pub(crate) fn end(&self, cookie: &str, now: i64) -> Option<SessionInfo> {
+        lock(&self.live)
+            .remove(cookie)
+            .filter(|s| s.expires_at > now)
+    }
+
+    /// Ends the session with this `sid` (the id ID tokens carry, not the cookie).
+    pub(crate) fn end_sid(&self, sid: &str, now: i64) -> Option<SessionInfo> {
+        let mut live = lock(&self.live);
+        let cookie = live.iter().find(|(_, s)| s.sid == sid)?.0.clone();
+        live.remove(&cookie).filter(|s| s.expires_at > now)
+    }
+
+    /// Ends every session; the live ones, oldest first.
+    pub(crate) fn end_all(&self, now: i64) -> Vec<SessionInfo> {
+        let mut ended: Vec<SessionInfo> = lock(&self.live)
+            .drain()
+            .map(|(_, s)| s)
+            .filter(|s| s.expires_at > now)
+            .collect();
+        sort_oldest_first(&mut ended);
+        ended
     }
 
     /// Live sessions, oldest first.
@@ -107,7 +132,7 @@ impl Sessions {
             .filter(|s| s.expires_at > now)
             .cloned()
             .collect();
-        out.sort_by(|a, b| (a.auth_time, &a.sid).cmp(&(b.auth_time, &b.sid)));
+        sort_oldest_first(&mut out);
         out
     }
 
@@ -126,4 +151,8 @@ impl Sessions {
     pub(crate) fn take_next_login(&self) -> Option<String> {
         lock(&self.next_login).take()
     }
+}
+
+fn sort_oldest_first(sessions: &mut [SessionInfo]) {
+    sessions.sort_by(|a, b| (a.auth_time, &a.sid).cmp(&(b.auth_time, &b.sid)));
 }

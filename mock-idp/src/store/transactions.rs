@@ -33,6 +33,54 @@ impl ResponseMode {
     }
 }
 
+/// What `/authorize` hands back: `response_type`'s words, in any order (OAuth 2.0 Multiple
+/// Response Types). `code` alone is the code flow; anything with `token` or `id_token` is the
+/// implicit (no code) or hybrid (with a code) flow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ResponseType {
+    pub(crate) code: bool,
+    pub(crate) token: bool,
+    pub(crate) id_token: bool,
+}
+
+impl ResponseType {
+    /// `None` for an unknown or repeated word, or no word at all.
+    pub(crate) fn parse(value: &str) -> Option<Self> {
+        let mut out = Self {
+            code: false,
+            token: false,
+            id_token: false,
+        };
+        for word in value.split_ascii_whitespace() {
+            let seen = match word {
+                "code" => &mut out.code,
+                "token" => &mut out.token,
+                "id_token" => &mut out.id_token,
+                _ => return None,
+            };
+            if std::mem::replace(seen, true) {
+                return None;
+            }
+        }
+        (out.code || out.token || out.id_token).then_some(out)
+    }
+
+    /// Whether a token travels through the browser: such responses never go in a query
+    /// (OAuth 2.0 Multiple Response Types 5), and need the client to allow `implicit`.
+    pub(crate) fn front_channel_tokens(self) -> bool {
+        self.token || self.id_token
+    }
+
+    /// The mode a response goes back in when the request names none.
+    pub(crate) fn default_mode(self) -> ResponseMode {
+        if self.front_channel_tokens() {
+            ResponseMode::Fragment
+        } else {
+            ResponseMode::Query
+        }
+    }
+}
+
 /// Where and how to answer the client, once its redirect URI is trusted.
 #[derive(Clone, Debug)]
 pub(crate) struct Reply {
@@ -53,6 +101,7 @@ pub(crate) struct Prompt {
 #[derive(Clone, Debug)]
 pub(crate) struct AuthorizationRequest {
     pub(crate) client_id: String,
+    pub(crate) response_type: ResponseType,
     pub(crate) reply: Reply,
     /// The `redirect_uri` exactly as sent, if it was; the token request must repeat it.
     pub(crate) redirect_uri_given: Option<String>,
@@ -125,5 +174,36 @@ impl Transactions {
 
     pub(crate) fn clear(&self) {
         lock(&self.by_id).clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_response_type_is_its_set_of_words_in_any_order() {
+        let hybrid = ResponseType::parse("token code  id_token").unwrap();
+        assert_eq!(hybrid, ResponseType::parse("code id_token token").unwrap());
+        assert!(hybrid.code && hybrid.token && hybrid.id_token);
+        let code = ResponseType::parse("code").unwrap();
+        assert!(code.code && !code.front_channel_tokens());
+        assert_eq!(code.default_mode(), ResponseMode::Query);
+        assert_eq!(hybrid.default_mode(), ResponseMode::Fragment);
+    }
+
+    #[test]
+    fn unknown_repeated_or_missing_words_are_no_response_type() {
+        for bad in [
+            "",
+            " ",
+            "code code",
+            "device_code",
+            "Code",
+            "none",
+            "code,token",
+        ] {
+            assert_eq!(ResponseType::parse(bad), None, "{bad:?}");
+        }
     }
 }

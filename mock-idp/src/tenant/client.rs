@@ -87,6 +87,11 @@ pub struct Client {
     /// Accept `code_challenge_method=plain` (RFC 7636 says SHOULD NOT); only S256 otherwise.
     #[serde(default)]
     pub allow_plain_pkce: bool,
+    /// Where the mock POSTs a `logout_token` when a session this client received tokens in
+    /// ends (OIDC Back-Channel Logout; Auth0's `oidc_logout.backchannel_logout_urls`).
+    /// Absolute http(s) URLs; unlike Auth0, loopback http is fine.
+    #[serde(default)]
+    pub backchannel_logout_urls: Vec<String>,
     /// Public keys for `private_key_jwt` client authentication (Auth0's client credentials),
     /// instead of or beside the secret.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -132,6 +137,7 @@ impl Client {
             id_token_signing_alg: None,
             require_consent: false,
             allow_plain_pkce: false,
+            backchannel_logout_urls: Vec::new(),
             credentials: Vec::new(),
             require_pushed_authorization_requests: false,
         }
@@ -350,6 +356,29 @@ impl Client {
         self
     }
 
+    /// Adds a back-channel logout URL: when a session in which this client received tokens
+    /// ends, the mock POSTs it a signed `logout_token` (see
+    /// [`MockIdp::wait_for_backchannel_logouts`](crate::MockIdp::wait_for_backchannel_logouts)).
+    ///
+    /// ```
+    /// use mock_idp::{Client, TenantConfig};
+    /// let portal = Client::regular_web("portal", "portal-secret")
+    ///     .backchannel_logout_url("http://localhost:3000/backchannel-logout");
+    /// assert_eq!(portal.backchannel_logout_urls, ["http://localhost:3000/backchannel-logout"]);
+    ///
+    /// // In TOML, as Auth0's `oidc_logout.backchannel_logout_urls`, flattened; checked at load.
+    /// let error = TenantConfig::from_toml(r#"
+    ///     [[clients]]
+    ///     client_id = "portal"
+    ///     backchannel_logout_urls = ["/backchannel-logout"]
+    /// "#).unwrap_err();
+    /// assert!(error.to_string().contains("absolute http(s) URL"), "{error}");
+    /// ```
+    pub fn backchannel_logout_url(mut self, url: impl Into<String>) -> Self {
+        self.backchannel_logout_urls.push(url.into());
+        self
+    }
+
     /// Registers a public key for `private_key_jwt`: the client authenticates with a
     /// `client_assertion` signed by the private half with `alg` (RS256, PS256 or ES256).
     /// Checked when the mock starts: a PEM that is not a public key for `alg` is a config error.
@@ -430,3 +459,5 @@ fn default_grant_types(app_type: AppType) -> &'static [&'static str] {
 
 pub(crate) const PASSWORD: &str = "password";
 pub(crate) const PASSWORD_REALM: &str = "http://auth0.com/oauth/grant-type/password-realm";
+/// The grant `/authorize` needs for any response type with `token` or `id_token` in it.
+pub(crate) const IMPLICIT: &str = "implicit";

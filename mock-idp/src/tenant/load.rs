@@ -5,7 +5,10 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::{Api, Client, ConfigError, Role, ServerConfig, TenantConfig, TokenLifetimes, User};
+use super::{
+    Api, BackchannelLogoutSettings, Client, ConfigError, Role, ServerConfig, TenantConfig,
+    TokenLifetimes, User,
+};
 use crate::issuance::keys::Algorithm;
 
 impl TenantConfig {
@@ -44,6 +47,7 @@ impl TenantConfig {
             roles: Vec<Role>,
             #[serde(default)]
             server: ServerConfig,
+            backchannel_logout: Option<BackchannelLogoutSettings>,
         }
         let file: TenantFile =
             toml::from_str(text).map_err(|e| ConfigError::Parse(e.to_string()))?;
@@ -62,6 +66,9 @@ impl TenantConfig {
         tenant.default_audience = file.default_audience;
         tenant.allow_any_localhost_port = file.allow_any_localhost_port.unwrap_or(include_default);
         tenant.server = file.server;
+        if let Some(settings) = file.backchannel_logout {
+            tenant.backchannel_logout = settings;
+        }
         for api in file.apis {
             tenant.upsert_api(api);
         }

@@ -23,13 +23,13 @@ mod validate;
 
 pub use api::Api;
 pub use client::{AppType, Client, ClientGrant};
-pub(crate) use client::{PASSWORD, PASSWORD_REALM};
+pub(crate) use client::{IMPLICIT, PASSWORD, PASSWORD_REALM};
 pub use credential::ClientCredential;
 pub use management::MANAGEMENT_AUDIENCE;
 pub(crate) use management::{MANAGEMENT_SCOPES, management_api, names_management_api};
 pub use permission::Permission;
 pub use role::Role;
-pub use settings::{ServerConfig, TokenLifetimes};
+pub use settings::{BackchannelLogoutSettings, ServerConfig, TokenLifetimes};
 pub(crate) use urls::{is_loopback_http, origin_of};
 pub(crate) use user::PROFILE_TIME;
 pub use user::User;
@@ -99,6 +99,8 @@ pub struct TenantConfig {
     pub roles: Vec<Role>,
     /// Bind address, port and public issuer (flags and env vars override these).
     pub server: ServerConfig,
+    /// Timeout and token shape of back-channel logouts.
+    pub backchannel_logout: BackchannelLogoutSettings,
 }
 
 /// Why a configuration was refused.

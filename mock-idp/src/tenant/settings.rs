@@ -85,3 +85,39 @@ impl Default for TokenLifetimes {
         }
     }
 }
+
+/// How the mock sends back-channel logouts (the `[backchannel_logout]` table).
+///
+/// ```
+/// let tenant = mock_idp::TenantConfig::from_toml(r#"
+///     [backchannel_logout]
+///     timeout_ms = 500
+///     typ = "JWT"
+/// "#).unwrap();
+/// assert_eq!(tenant.backchannel_logout.timeout_ms, 500);
+/// assert_eq!(tenant.backchannel_logout.typ, "JWT");
+/// assert_eq!(tenant.backchannel_logout.token_lifetime, 120, "the default stays");
+/// ```
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct BackchannelLogoutSettings {
+    /// How long one delivery may take, connecting included, before it counts as timed out
+    /// (default 2000). The logout that triggered it never waits for it.
+    pub timeout_ms: u64,
+    /// The `typ` header of logout tokens: `logout+jwt` by default, as OIDC Back-Channel
+    /// Logout recommends. Whether Auth0 sends that or `JWT` is not documented, so a test can
+    /// check that its application accepts either.
+    pub typ: String,
+    /// Seconds from `iat` to `exp` of a logout token (default 120: the spec wants it short).
+    pub token_lifetime: u64,
+}
+
+impl Default for BackchannelLogoutSettings {
+    fn default() -> Self {
+        Self {
+            timeout_ms: 2_000,
+            typ: "logout+jwt".into(),
+            token_lifetime: 120,
+        }
+    }
+}

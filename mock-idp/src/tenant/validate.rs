@@ -43,6 +43,16 @@ impl TenantConfig {
                     client.client_id
                 ));
             }
+            if let Some(url) = client
+                .backchannel_logout_urls
+                .iter()
+                .find(|url| !is_delivery_url(url))
+            {
+                return invalid(format!(
+                    "client {} has back-channel logout URL {url:?}: it must be an absolute http(s) URL without a fragment",
+                    client.client_id
+                ));
+            }
             for (n, credential) in client.credentials.iter().enumerate() {
                 if let Err(reason) = credential.public_key() {
                     return invalid(format!(
@@ -72,4 +82,12 @@ impl TenantConfig {
         }
         Ok(())
     }
+}
+
+/// What the mock can POST a logout token to (OIDC Back-Channel Logout 2.2: no fragment).
+/// Auth0 also wants https and a public host; a local mock takes loopback http too.
+fn is_delivery_url(url: &str) -> bool {
+    url::Url::parse(url).is_ok_and(|u| {
+        matches!(u.scheme(), "http" | "https") && u.host().is_some() && u.fragment().is_none()
+    })
 }

@@ -867,7 +867,7 @@ async fn errors_after_client_validation_go_back_to_the_client_with_state() {
     let cases = [
         (base.clone().without("response_type"), "invalid_request"),
         (
-            base.clone().with("response_type", "token"),
+            base.clone().with("response_type", "code device"),
             "unsupported_response_type",
         ),
         (

@@ -128,8 +128,8 @@ async fn a_token_for_another_api_names_the_audience_to_ask_for() {
 }
 
 #[tokio::test]
-async fn a_token_requested_without_an_audience_says_the_app_asked_for_none() {
-    // Arrange: the password grant without `audience` gives a token for /userinfo only.
+async fn a_token_requested_without_an_audience_is_named_an_opaque_token_of_this_mock() {
+    // Arrange: the password grant without `audience` gives an opaque token, as on Auth0.
     let idp = MockIdp::start().await;
     let (status, tokens) = token_form(
         &idp,
@@ -149,6 +149,40 @@ async fn a_token_requested_without_an_audience_says_the_app_asked_for_none() {
         .explain(tokens["access_token"].as_str().unwrap())
         .audience(API)
         .report();
+
+    // Assert
+    let structure = report.check(Check::Structure);
+    assert_eq!(structure.outcome, Outcome::Failed);
+    assert!(
+        structure.detail.contains(
+            "An opaque access token this mock issued to client sample-spa for auth0|alice"
+        ),
+        "{}",
+        structure.detail
+    );
+    assert!(structure.detail.contains("only /userinfo accepts it"));
+    assert_eq!(report.check(Check::Aud).outcome, Outcome::NotRun);
+    let hints = hints(&report);
+    assert!(hints.contains("named no audience"), "{hints}");
+    assert!(hints.contains("asks for no audience"), "{hints}");
+    assert!(
+        hints.contains("audience, https://sample-api (authorizationParams.audience"),
+        "{hints}"
+    );
+}
+
+#[tokio::test]
+async fn a_jwt_for_userinfo_only_says_the_app_asked_for_no_audience() {
+    // Arrange: what other providers issue without an audience; Auth0 (and this mock) would
+    // have issued an opaque token.
+    let idp = MockIdp::start().await;
+    let token = idp
+        .token()
+        .audience(format!("{}userinfo", idp.issuer()))
+        .sign();
+
+    // Act
+    let report = idp.explain(&token).audience(API).report();
 
     // Assert
     assert_eq!(report.check(Check::Aud).outcome, Outcome::Failed);
@@ -854,8 +888,8 @@ async fn a_claim_given_twice_fails_structure() {
 
 #[tokio::test]
 async fn explain_takes_scopes_as_a_list_or_a_space_separated_string() {
-    // Arrange
-    let idp = MockIdp::start().await;
+    // Arrange: a frozen clock, so "expires in" reads the same in both reports.
+    let idp = MockIdp::builder().deterministic().start().await;
     let token = idp.token().scope("read:messages write:messages").sign();
 
     // Act

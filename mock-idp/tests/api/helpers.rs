@@ -345,6 +345,32 @@ pub fn hidden(html: &str, name: &str) -> String {
     html[start..end].to_owned()
 }
 
+/// Every hidden input of a `form_post` page, by name, with HTML entities decoded as a browser
+/// would before posting them.
+pub fn form_post_fields(html: &str) -> HashMap<String, String> {
+    let unescape = |v: &str| {
+        v.replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
+    };
+    html.split("<input type=\"hidden\" name=\"")
+        .skip(1)
+        .map(|rest| {
+            let (name, rest) = rest.split_once("\" value=\"").unwrap();
+            let value = &rest[..rest.find('"').unwrap()];
+            (unescape(name), unescape(value))
+        })
+        .collect()
+}
+
+/// The action of a `form_post` page: where the browser posts it.
+pub fn form_post_action(html: &str) -> String {
+    let start = html.find("action=\"").unwrap() + "action=\"".len();
+    html[start..start + html[start..].find('"').unwrap()].to_owned()
+}
+
 /// The message a `web_message` page posts, parsed out of its script.
 pub fn posted_message(html: &str) -> (Value, String) {
     let start = html.find("var message=").unwrap() + "var message=".len();

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod backchannel_logout;
 mod browser_flows;
 mod ci_binary;
 mod cli;
@@ -15,6 +16,7 @@ mod discovery_and_jwks;
 mod errors;
 mod expectations;
 mod explain;
+mod implicit_hybrid;
 mod independent_verification;
 mod inspector;
 mod issued_tokens;
@@ -22,6 +24,7 @@ mod issuer_control;
 mod layout;
 mod management;
 mod management_properties;
+mod opaque_tokens;
 mod par;
 mod password;
 mod pool;

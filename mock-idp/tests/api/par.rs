@@ -192,7 +192,7 @@ async fn a_push_is_checked_as_authorize_would_check_it() {
             "invalid_request",
         ),
         (
-            set(good(), "response_type", "token"),
+            set(good(), "response_type", "code device"),
             400,
             "unsupported_response_type",
         ),

@@ -26,8 +26,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::backchannel;
 use crate::control::journal::Endpoint;
-use crate::engine::SharedIdp;
+use crate::engine::{Idp, SharedIdp};
 use crate::error::OAuthError;
 use render::Part;
 
@@ -143,16 +144,22 @@ pub(super) async fn style() -> Response {
     asset("text/css; charset=utf-8", STYLE)
 }
 
-/// `DELETE /_mock/sessions/{sid}`: ends one login session, by the `sid` its ID tokens carry.
+/// `DELETE /_mock/sessions/{sid}`: ends one login session, by the `sid` its ID tokens carry
+/// (with its back-channel logouts).
 pub(super) async fn end_session(
     State(idp): State<SharedIdp>,
     Path(sid): Path<String>,
 ) -> Result<StatusCode, OAuthError> {
-    if idp.sessions.end_sid(&sid) {
+    if backchannel::end_session(&idp, &sid) {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(OAuthError::NotFound(format!("No session {sid}")))
     }
+}
+
+/// An opaque access token's expiry: it is in the store, not in the token.
+pub(super) fn opaque_expiry(idp: &Idp, token: &str) -> Option<Value> {
+    idp.opaque_tokens.peek(token).map(|g| g.expires_at.into())
 }
 
 /// `GET /_mock/tokens`: the tokens the mock handed out (the last 200), oldest first, decoded
@@ -169,7 +176,10 @@ pub(super) async fn tokens(State(idp): State<SharedIdp>) -> Json<Value> {
                 "at": issued.at,
                 "kind": issued.kind,
                 "by": issued.by,
-                "expires_at": claims.get("exp"),
+                "expires_at": claims
+                    .get("exp")
+                    .cloned()
+                    .or_else(|| opaque_expiry(&idp, &issued.token)),
                 "header": segment(&issued.token, 0),
                 "claims": claims,
                 "token": issued.token,

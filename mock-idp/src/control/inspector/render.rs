@@ -30,7 +30,7 @@ const GRANT_TYPES: [&str; 5] = [
 ];
 
 /// The endpoints the Requests filter offers, in the journal's names.
-const ENDPOINTS: [Endpoint; 13] = [
+const ENDPOINTS: [Endpoint; 14] = [
     Endpoint::Discovery,
     Endpoint::Jwks,
     Endpoint::Authorize,
@@ -42,6 +42,7 @@ const ENDPOINTS: [Endpoint; 13] = [
     Endpoint::Par,
     Endpoint::Health,
     Endpoint::Control,
+    Endpoint::BackchannelLogout,
     Endpoint::Management,
     Endpoint::Other,
 ];
@@ -252,6 +253,7 @@ fn tokens(idp: &Idp) -> String {
         let kind = match t.kind {
             TokenUse::Access => "access token",
             TokenUse::Id => "ID token",
+            TokenUse::Logout => "logout token",
         };
         let by = match &t.by {
             IssuedBy::Grant {
@@ -263,8 +265,15 @@ fn tokens(idp: &Idp) -> String {
                 escape(client_id)
             ),
             IssuedBy::Minted => "minted by a test".into(),
+            IssuedBy::SessionEnd { client_id } => {
+                format!("back-channel logout to <code>{}</code>", escape(client_id))
+            }
         };
-        let expiry = match claims.get("exp").and_then(Value::as_i64) {
+        let exp = claims
+            .get("exp")
+            .cloned()
+            .or_else(|| super::opaque_expiry(idp, &t.token));
+        let expiry = match exp.as_ref().and_then(Value::as_i64) {
             Some(exp) if exp <= now => format!(
                 "<span class=\"bad\">expired {} ago</span> ({})",
                 duration(now.abs_diff(exp)),
@@ -458,12 +467,13 @@ fn tenant(idp: &Idp) -> String {
     if sessions.is_empty() {
         out.push_str("<p class=\"muted\">No one is logged in at the mock.</p>");
     } else {
-        out.push_str("<table><thead><tr><th>sid</th><th>user</th><th>logged in</th><th>ends</th><th></th></tr></thead><tbody>");
+        out.push_str("<table><thead><tr><th>sid</th><th>user</th><th>clients</th><th>logged in</th><th>ends</th><th></th></tr></thead><tbody>");
         for s in sessions {
             let _ = write!(
                 out,
-                "<tr><td><code>{sid}</code></td><td><code>{sub}</code></td><td>{}</td><td>{}</td>\
+                "<tr><td><code>{sid}</code></td><td><code>{sub}</code></td><td>{}</td><td>{}</td><td>{}</td>\
                  <td><button type=\"button\" data-action=\"end-session\" data-sid=\"{sid}\">End</button></td></tr>",
+                list(&s.clients),
                 timestamp(s.auth_time),
                 timestamp(s.expires_at),
                 sid = escape(&s.sid),

@@ -25,13 +25,17 @@ use axum::extract::{Query, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
+use crate::control::journal::JournalNote;
 use crate::engine::{Idp, SharedIdp};
 use crate::http::html::PageError;
 use crate::http::session_cookie;
 use crate::issuance::scopes::user_scopes;
+use crate::issuance::{UserGrant, issue_at_authorize};
 use crate::store::codes::CodeGrant;
+use crate::store::issued::IssuedBy;
 use crate::store::sessions::SessionInfo;
 use crate::store::transactions::AuthorizationRequest;
+use crate::tenant::{Client, IMPLICIT, TenantConfig, User};
 pub(crate) use reply::{AuthorizeError, deliver};
 use request::{RawParams, validate};
 
@@ -168,8 +172,31 @@ pub(crate) fn after_login(
         let txn = idp.begin_transaction(pending, Some(cookie.to_owned()));
         found(&format!("/u/consent?state={}", encode(&txn)))
     } else {
-        let api = pending.audience.as_deref().and_then(|a| tenant.api(a));
-        let scope = user_scopes(&tenant, user, api, &pending.scope);
+        respond(idp, &tenant, client, user, info, &pending)
+    };
+    if let Some(value) = new_cookie {
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, session_cookie::set(idp, &value));
+    }
+    Ok(response)
+}
+
+/// The authorization response for a logged-in user who needs no (more) consent: a code, tokens,
+/// or both, as `response_type` asked.
+fn respond(
+    idp: &Idp,
+    tenant: &TenantConfig,
+    client: &Client,
+    user: &User,
+    info: &SessionInfo,
+    pending: &AuthorizationRequest,
+) -> Response {
+    let api = pending.audience.as_deref().and_then(|a| tenant.api(a));
+    let scope = user_scopes(tenant, user, api, &pending.scope);
+    let response_type = pending.response_type;
+    let mut params = Vec::with_capacity(6);
+    let code = response_type.code.then(|| {
         let code = idp.ids.next("code");
         let ttl = i64::try_from(tenant.tokens.authorization_code).unwrap_or(600);
         let grant = CodeGrant {
@@ -178,7 +205,7 @@ pub(crate) fn after_login(
             redirect_uri_given: pending.redirect_uri_given.clone(),
             sub: info.sub.clone(),
             audience: api.map(|a| a.identifier.clone()),
-            scope,
+            scope: scope.clone(),
             nonce: pending.nonce.clone(),
             challenge: pending.challenge.clone(),
             auth_time: info.auth_time,
@@ -186,14 +213,46 @@ pub(crate) fn after_login(
             expires_at: idp.clock.now() + ttl,
         };
         idp.codes.insert(code.clone(), grant);
-        deliver(&pending.reply, vec![("code", code)])
-    };
-    if let Some(value) = new_cookie {
-        response
-            .headers_mut()
-            .append(header::SET_COOKIE, session_cookie::set(idp, &value));
+        code
+    });
+    params.extend(code.clone().map(|c| ("code", c)));
+    if !response_type.front_channel_tokens() {
+        return deliver(&pending.reply, params);
     }
-    Ok(response)
+    let issued = issue_at_authorize(
+        idp,
+        UserGrant {
+            tenant,
+            client,
+            user,
+            api,
+            scope,
+            nonce: pending.nonce.clone(),
+            auth_time: Some(info.auth_time),
+            sid: Some(info.sid.clone()),
+            gty: None,
+            refresh_family: None,
+        },
+        response_type.token,
+        response_type.id_token,
+        code.as_deref(),
+    );
+    let by = IssuedBy::Grant {
+        grant_type: IMPLICIT.to_owned(),
+        client_id: client.client_id.clone(),
+    };
+    let note = JournalNote {
+        grant_type: Some(IMPLICIT.to_owned()),
+        client_id: Some(client.client_id.clone()),
+        tokens: issued
+            .tokens()
+            .map(|(kind, token)| idp.remember_token(kind, by.clone(), token))
+            .collect(),
+    };
+    params.extend(issued.into_params());
+    let mut response = deliver(&pending.reply, params);
+    response.extensions_mut().insert(note);
+    response
 }
 
 /// `GET /authorize/resume?state=<txn>`: after the login or consent page.

@@ -10,8 +10,8 @@ use crate::engine::Idp;
 use crate::http::html::PageError;
 use crate::issuance::scopes::split_scope;
 use crate::pkce::{self, Method};
-use crate::store::transactions::{AuthorizationRequest, Prompt, Reply, ResponseMode};
-use crate::tenant::{Client, origin_of};
+use crate::store::transactions::{AuthorizationRequest, Prompt, Reply, ResponseMode, ResponseType};
+use crate::tenant::{Client, IMPLICIT, origin_of};
 
 /// Parameters of an authorization request: form-urlencoded (so `+` is a space), each at most
 /// once. Repeated names are remembered rather than refused here, because which parameter was
@@ -92,34 +92,94 @@ pub(super) fn validate(
     };
 
     // From here on the client is trusted to receive errors.
-    let mode = ResponseMode::parse(params.get("response_mode"));
-    let reply = Reply {
+    let response_type = params.get("response_type").map(ResponseType::parse);
+    // An error about the response type itself goes back as for the code flow: the client's
+    // own response type cannot be trusted to pick the mode.
+    let default_mode = match response_type {
+        Some(Some(rt)) => rt.default_mode(),
+        _ => ResponseMode::Query,
+    };
+    let mode = match params.get("response_mode") {
+        None => Some(default_mode),
+        given => ResponseMode::parse(given),
+    };
+    let mut reply = Reply {
         redirect_uri,
-        mode: mode.unwrap_or(ResponseMode::Query),
+        mode: mode.unwrap_or(default_mode),
         state: params.once("state").ok().flatten().map(str::to_owned),
     };
-    let invalid = |d: String| AuthorizeError::client(&reply, "invalid_request", d);
+    let invalid = |reply: &Reply, d: String| AuthorizeError::client(reply, "invalid_request", d);
     if let Some(name) = params.repeated.first() {
-        return Err(invalid(format!(
-            "Parameter {name} is included more than once"
-        )));
+        return Err(invalid(
+            &reply,
+            format!("Parameter {name} is included more than once"),
+        ));
     }
     if mode.is_none() {
         return Err(invalid(
+            &reply,
             "Unsupported response_mode: use query, fragment, form_post or web_message".into(),
         ));
     }
-    match params.get("response_type") {
-        None => return Err(invalid("Missing required parameter: response_type".into())),
-        Some("code") => {}
-        Some(other) => {
+    let response_type = match response_type {
+        None => {
+            return Err(invalid(
+                &reply,
+                "Missing required parameter: response_type".into(),
+            ));
+        }
+        Some(None) => {
             return Err(AuthorizeError::client(
                 &reply,
                 "unsupported_response_type",
-                format!("Unsupported response type: {other}"),
+                format!(
+                    "Unsupported response type: {}",
+                    params.get("response_type").unwrap_or_default()
+                ),
+            ));
+        }
+        Some(Some(rt)) => rt,
+    };
+    if response_type.front_channel_tokens() {
+        if reply.mode == ResponseMode::Query {
+            // The refusal itself must not put anything in a query either.
+            reply.mode = ResponseMode::Fragment;
+            return Err(invalid(
+                &reply,
+                "response_mode=query is not allowed with a response_type that returns tokens: \
+                 use fragment or form_post"
+                    .into(),
+            ));
+        }
+        if !client.allows_grant(IMPLICIT) {
+            return Err(AuthorizeError::client(
+                &reply,
+                "unauthorized_client",
+                format!(
+                    "Grant type 'implicit' not allowed for the client (response_type {}).",
+                    params.get("response_type").unwrap_or_default()
+                ),
             ));
         }
     }
+    let scope = split_scope(params.get("scope"));
+    if response_type.id_token {
+        if !scope.iter().any(|s| s == "openid") {
+            return Err(invalid(
+                &reply,
+                "The openid scope is required when response_type includes id_token".into(),
+            ));
+        }
+        // OIDC Core 3.2.2.1 and 3.3.2.11: the only replay protection of a front-channel ID token.
+        if params.get("nonce").is_none() {
+            return Err(invalid(
+                &reply,
+                "Missing required parameter: nonce (required when response_type includes id_token)"
+                    .into(),
+            ));
+        }
+    }
+    let invalid = |d: String| invalid(&reply, d);
     if params.get("request").is_some() {
         return Err(AuthorizeError::client(
             &reply,
@@ -136,7 +196,12 @@ pub(super) fn validate(
                 .map_err(|_| invalid("max_age must be a non-negative integer".into()))?,
         ),
     };
-    let challenge = pkce_challenge(client, params).map_err(invalid)?;
+    // Without a code there is nothing for a verifier to bind.
+    let challenge = if response_type.code {
+        pkce_challenge(client, params).map_err(invalid)?
+    } else {
+        None
+    };
     let hint_sub = match params.get("id_token_hint") {
         None => None,
         Some(hint) => Some(
@@ -160,8 +225,9 @@ pub(super) fn validate(
     }
     Ok(AuthorizationRequest {
         client_id: client.client_id.clone(),
+        response_type,
         redirect_uri_given: redirect_uri_given.map(str::to_owned),
-        scope: split_scope(params.get("scope")),
+        scope,
         audience: audience.map(str::to_owned),
         nonce: params.get("nonce").map(str::to_owned),
         challenge,
