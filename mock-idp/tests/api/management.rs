@@ -999,3 +999,24 @@ async fn a_refused_create_spends_no_id_so_deterministic_ids_repeat() {
     assert_eq!(a["user_id"], b["user_id"]);
     assert_eq!(role_a, role_b);
 }
+
+#[tokio::test]
+async fn the_management_api_is_journaled_and_can_be_made_to_fail_like_any_endpoint() {
+    // Arrange
+    let idp = MockIdp::start().await;
+    let management = Management::new(&idp).await;
+    idp.fail_next(mock_idp::Endpoint::Management, 503);
+
+    // Act
+    let (failed, _) = management.get("/users").await;
+    let (next, _) = management.get("/users").await;
+
+    // Assert
+    assert_eq!((failed, next), (503, 200));
+    let journaled: Vec<_> = idp
+        .received_requests()
+        .into_iter()
+        .filter(|r| r.endpoint == mock_idp::Endpoint::Management)
+        .collect();
+    assert_eq!(journaled.len(), 2);
+}
