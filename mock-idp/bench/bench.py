@@ -197,10 +197,10 @@ def _b64url(s):
     return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
 
 
-def run_wrk(port, path, duration, conns, threads, lua):
+def run_wrk(port, path, duration, conns, threads, lua, scheme="http"):
     cmd = [
         "wrk", f"-t{threads}", f"-c{conns}", f"-d{duration}s", "--timeout", "5s",
-        "-s", lua, f"http://{HOST}:{port}{path}",
+        "-s", lua, f"{scheme}://{HOST}:{port}{path}",
     ]
     env = dict(os.environ, BENCH_BODY=TOKEN_BODY)
     out = subprocess.run(
@@ -273,6 +273,31 @@ def mib(kb):
 
 def verdict(ok):
     return "yes" if ok else "**NO**"
+
+
+def print_table(headers, rows):
+    """The table on stdout, columns aligned."""
+    widths = [max(len(str(c)) for c in col) for col in zip(headers, *rows)]
+
+    def line(cells):
+        return "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
+
+    print()
+    print(line(headers))
+    print(line(["-" * w for w in widths]))
+    for r in rows:
+        print(line(r))
+    print()
+
+
+def write_table(f, title, context, headers, rows):
+    """The report's head and its table, as markdown."""
+    f.write(f"# {title}\n\n")
+    f.write(f"{context}.\n\n")
+    f.write("| " + " | ".join(headers) + " |\n")
+    f.write("|" + "|".join("---" for _ in headers) + "|\n")
+    for r in rows:
+        f.write("| " + " | ".join(str(c).replace("|", "\\|") for c in r) + " |\n")
 
 
 def main():
@@ -371,34 +396,18 @@ def main():
 
     headers = ("Metric", "mock-idp", f"oauth2-mock-server {args.oms_version}", "Ratio", "Target",
                "Met")
-    cols = list(zip(headers, *rows))
-    widths = [max(len(str(c)) for c in col) for col in cols]
-
-    def line(cells):
-        return "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
-
     context = (f"{cores} cores ({os.uname().machine}), wrk {args.threads} thread(s) x "
                f"{args.connections} connections, {args.warmup} s warm-up + {args.duration} s; "
                f"{args.starts} starts each; token algs: {loads[ours]['alg']} / "
                f"{loads[theirs]['alg']}")
-    print()
-    print(line(headers))
-    print(line(["-" * w for w in widths]))
-    for r in rows:
-        print(line(r))
-    print()
+    print_table(headers, rows)
     print(context)
     print(f"startup, all starts (ms): mock-idp "
           f"{[round(t * 1000, 1) for t in starts[ours]]}; oauth2-mock-server "
           f"{[round(t * 1000, 1) for t in starts[theirs]]}")
 
     with open(args.out, "w") as f:
-        f.write("# mock-idp benchmark\n\n")
-        f.write(f"{context}.\n\n")
-        f.write("| " + " | ".join(headers) + " |\n")
-        f.write("|" + "|".join("---" for _ in headers) + "|\n")
-        for r in rows:
-            f.write("| " + " | ".join(str(c).replace("|", "\\|") for c in r) + " |\n")
+        write_table(f, "mock-idp benchmark", context, headers, rows)
         f.write("\nStartup, all starts (ms):\n\n")
         for k in (ours, theirs):
             f.write(f"- {k}: {', '.join(f'{t * 1000:.1f}' for t in starts[k])}\n")

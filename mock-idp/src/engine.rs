@@ -123,6 +123,9 @@ pub struct IdpConfig {
     /// Where the discovery document's endpoint URLs point: the issuer's origin, or the one
     /// each request was sent to (a backend container calling the mock by its service name).
     pub discovery_urls: DiscoveryUrls,
+    /// Speak HTTPS, and with which certificate; `None` is plain HTTP. With TLS the issuer
+    /// defaults to `https://localhost:<port>/`.
+    pub tls: Option<crate::tls::Tls>,
 }
 
 impl Default for IdpConfig {
@@ -137,6 +140,7 @@ impl Default for IdpConfig {
             allowed_hosts: Vec::new(),
             journal_capacity: Self::JOURNAL_CAPACITY,
             discovery_urls: DiscoveryUrls::Issuer,
+            tls: None,
         }
     }
 }
@@ -252,6 +256,9 @@ pub enum StartError {
     /// The issuer URL is not usable.
     #[error("{0}")]
     Issuer(String),
+    /// The TLS certificate or key could not be read or made.
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
     /// Binding the listener failed.
     #[error("cannot listen on {addr}: {source}")]
     Bind {

@@ -283,6 +283,28 @@
 //! byte-identical tokens (RS256) for `insta` snapshots. Pin the issuer as well, since the
 //! ephemeral port changes between runs.
 //!
+//! ## HTTPS
+//!
+//! Code under test that insists on `https://` (node-auth0, auth0-python's management client,
+//! a strict OIDC client) gets it from [`MockIdpBuilder::https`]: a certificate for
+//! `localhost`, `127.0.0.1` and `::1`, signed by a CA made in memory once per process, and
+//! the issuer `https://localhost:<port>/`. The client trusts [`MockIdp::ca_certificate_pem`]:
+//!
+//! ```
+//! # #[tokio::main] async fn main() {
+//! use mock_idp::MockIdp;
+//! let idp = MockIdp::builder().https().start().await;
+//! let ca = reqwest::Certificate::from_pem(idp.ca_certificate_pem().unwrap().as_bytes()).unwrap();
+//! let http = reqwest::Client::builder().tls_certs_only([ca]).build().unwrap();
+//! let jwks = http.get(idp.jwks_uri()).send().await.unwrap();
+//! assert_eq!(jwks.status(), 200);
+//! assert!(idp.jwks_uri().starts_with("https://localhost:"));
+//! # }
+//! ```
+//!
+//! The binary's `--tls` keeps its CA on disk instead (`.mock-idp/tls/ca.pem`, see [`Tls`]),
+//! so a developer trusts it once; `--tls-cert` and `--tls-key` serve a certificate of your own.
+//!
 //! ## Standalone
 //!
 //! `cargo run --release -p mock-idp` serves the default tenant on `http://localhost:4000/`,
@@ -316,6 +338,7 @@ mod pkce;
 mod server;
 mod store;
 mod tenant;
+mod tls;
 
 pub use clock::{Clock, DETERMINISTIC_EPOCH};
 pub use control::journal::{Endpoint, RecordedRequest};
@@ -334,3 +357,4 @@ pub use tenant::{
     DEFAULT_CONNECTION, MANAGEMENT_AUDIENCE, Permission, Role, ServerConfig, TenantConfig,
     TokenLifetimes, User,
 };
+pub use tls::{Tls, TlsError};

@@ -10,6 +10,7 @@ use tokio::net::TcpListener;
 
 use crate::engine::{AppState, Idp, IdpConfig, SharedIdp, StartError};
 use crate::http::app;
+use crate::tls::{ServerTls, TlsListener};
 
 /// A bound, not yet running mock.
 ///
@@ -24,6 +25,8 @@ use crate::http::app;
 pub struct Server {
     listener: TcpListener,
     slot: AppState,
+    /// `None` for plain HTTP.
+    tls: Option<ServerTls>,
 }
 
 impl Server {
@@ -41,7 +44,10 @@ impl Server {
     /// assert!(matches!(error, StartError::Bind { .. }));
     /// # }
     /// ```
-    pub async fn bind(addr: &str, config: IdpConfig) -> Result<Self, StartError> {
+    pub async fn bind(addr: &str, mut config: IdpConfig) -> Result<Self, StartError> {
+        if config.tls.is_some() {
+            crate::tls::warm_entropy();
+        }
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartError::Bind {
@@ -55,15 +61,42 @@ impl Server {
                 source,
             })?
             .port();
+        let tls = config.tls.take();
+        if tls.is_some() && config.issuer.is_none() {
+            config.issuer = Some("https://localhost:{port}/".into());
+        }
         let idp = Arc::new(Idp::new(config, port)?);
         // `bind` is awaited on the runtime that will serve: background work goes there too.
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             idp.run_background_on(runtime);
         }
+        let tls = match tls {
+            Some(tls) => Some(ServerTls::new(&tls, &issuer_host(idp.issuer()))?),
+            None => None,
+        };
         Ok(Self {
             listener,
             slot: AppState::serving(idp),
+            tls,
         })
+    }
+
+    /// The certificate of the CA to trust, as PEM, when the mock speaks TLS with a
+    /// certificate it signed ([`Tls::LocalCa`](crate::Tls::LocalCa),
+    /// [`Tls::Ephemeral`](crate::Tls::Ephemeral)); `None` for plain HTTP and for your own
+    /// certificate.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// use mock_idp::{IdpConfig, Server, Tls};
+    /// let config = IdpConfig { tls: Some(Tls::Ephemeral), ..IdpConfig::default() };
+    /// let server = Server::bind("127.0.0.1:0", config).await.unwrap();
+    /// assert!(server.ca_certificate_pem().unwrap().starts_with("-----BEGIN CERTIFICATE-----"));
+    /// assert_eq!(server.issuer(), format!("https://localhost:{}/", server.local_addr().port()));
+    /// # }
+    /// ```
+    pub fn ca_certificate_pem(&self) -> Option<&str> {
+        self.tls.as_ref()?.ca_pem.as_deref()
     }
 
     /// The address it listens on.
@@ -149,6 +182,11 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let router = app(self.slot);
+        if let Some(tls) = self.tls {
+            return axum::serve(TlsListener::new(self.listener, tls.config), router)
+                .with_graceful_shutdown(shutdown)
+                .await;
+        }
         use axum::serve::ListenerExt;
         let listener = self.listener.tap_io(|tcp| {
             let _ = tcp.set_nodelay(true);
@@ -156,5 +194,18 @@ impl Server {
         axum::serve(listener, router)
             .with_graceful_shutdown(shutdown)
             .await
+    }
+}
+
+/// The issuer's host as a certificate names it: no brackets around an IPv6 address.
+fn issuer_host(issuer: &str) -> String {
+    match url::Url::parse(issuer)
+        .ok()
+        .and_then(|u| u.host().map(|h| h.to_owned()))
+    {
+        Some(url::Host::Domain(name)) => name,
+        Some(url::Host::Ipv4(ip)) => ip.to_string(),
+        Some(url::Host::Ipv6(ip)) => ip.to_string(),
+        None => "localhost".to_owned(),
     }
 }

@@ -12,6 +12,7 @@ use crate::issuance::keys::Algorithm;
 use crate::issuer::DiscoveryUrls;
 use crate::server::Server;
 use crate::tenant::{Api, Client, Role, TenantConfig, User};
+use crate::tls::Tls;
 
 /// Configures a [`MockIdp`] before it starts.
 ///
@@ -61,6 +62,7 @@ pub struct MockIdpBuilder {
     allowed_hosts: Vec<String>,
     discovery_urls: DiscoveryUrls,
     backchannel_logout_timeout: Option<Duration>,
+    https: bool,
 }
 
 impl MockIdpBuilder {
@@ -430,6 +432,16 @@ impl MockIdpBuilder {
         self
     }
 
+    /// Speak HTTPS, with a certificate for `localhost`, `127.0.0.1`, `::1` and the issuer's
+    /// host signed by a CA made in memory once per process (no files); the issuer becomes
+    /// `https://localhost:<port>/`. Trust [`MockIdp::ca_certificate_pem`] in the client
+    /// under test (the example is there). Such a mock has a server of its own, not a pooled
+    /// one.
+    pub fn https(mut self) -> Self {
+        self.https = true;
+        self
+    }
+
     /// The engine configuration this builder describes.
     ///
     /// ```
@@ -478,6 +490,7 @@ impl MockIdpBuilder {
             control_api: !self.no_control_api,
             allowed_hosts: self.allowed_hosts.clone(),
             discovery_urls: self.discovery_urls,
+            tls: self.https.then_some(Tls::Ephemeral),
             // Not `..IdpConfig::default()`: that would build a default tenant only to drop it.
             journal_capacity: IdpConfig::JOURNAL_CAPACITY,
         }
@@ -505,15 +518,18 @@ impl MockIdpBuilder {
     /// ```
     pub async fn start(self) -> MockIdp {
         let config = self.config();
-        // What a pooled server cannot give: a port of the test's choosing, or keys that are not
-        // the embedded ones (a pool is shared by every test of the process).
-        let needs_own_server = self.port != 0 || self.fresh_keys || self.keys_file.is_some();
+        // What a pooled server cannot give: a port of the test's choosing, keys that are not
+        // the embedded ones (a pool is shared by every test of the process), or TLS, which
+        // stays off the pooled plain-HTTP path so that it costs those tests nothing.
+        let needs_own_server =
+            self.port != 0 || self.fresh_keys || self.keys_file.is_some() || self.https;
         if !needs_own_server {
             let (server, idp) = PooledServer::lease(config)
                 .unwrap_or_else(|e| panic!("mock-idp failed to start: {e}"));
             return MockIdp {
                 idp,
                 address: server.address(),
+                ca_pem: None,
                 serving: Some(Serving::Pooled(server)),
             };
         }
@@ -536,7 +552,8 @@ impl MockIdpBuilder {
                             return;
                         }
                     };
-                    let _ = ready_tx.send(Ok((server.local_addr(), server.idp())));
+                    let ca_pem = server.ca_certificate_pem().map(std::sync::Arc::from);
+                    let _ = ready_tx.send(Ok((server.local_addr(), server.idp(), ca_pem)));
                     let _ = server
                         .run(async {
                             let _ = shutdown_rx.await;
@@ -546,7 +563,7 @@ impl MockIdpBuilder {
                 let _ = stopped_tx.send(());
             })
             .expect("mock-idp could not spawn its thread");
-        let (address, idp) = match ready_rx.await {
+        let (address, idp, ca_pem) = match ready_rx.await {
             Ok(Ok(ready)) => ready,
             Ok(Err(e)) => panic!("mock-idp failed to start: {e}"),
             Err(_) => panic!("mock-idp failed to start"),
@@ -554,6 +571,7 @@ impl MockIdpBuilder {
         MockIdp {
             idp,
             address,
+            ca_pem,
             serving: Some(Serving::Own {
                 stop: shutdown_tx,
                 stopped: stopped_rx,

@@ -60,6 +60,8 @@ use crate::tenant::{Client, User};
 pub struct MockIdp {
     pub(super) idp: SharedIdp,
     pub(super) address: SocketAddr,
+    /// The CA that signed its certificate, when it speaks HTTPS.
+    pub(super) ca_pem: Option<Arc<str>>,
     /// `None` once shut down.
     pub(super) serving: Option<Serving>,
 }
@@ -126,7 +128,8 @@ impl MockIdp {
         self.idp.issuer()
     }
 
-    /// The base URL the mock is reachable at: `http://127.0.0.1:<port>`.
+    /// The base URL the mock is reachable at: `http://127.0.0.1:<port>`
+    /// (`https://` for an [`https`](MockIdpBuilder::https) mock).
     ///
     /// ```
     /// # #[tokio::main] async fn main() {
@@ -136,7 +139,35 @@ impl MockIdp {
     /// # }
     /// ```
     pub fn uri(&self) -> String {
-        format!("http://{}", self.address)
+        let scheme = if self.ca_pem.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.address)
+    }
+
+    /// The certificate of the CA that signed an [`https`](MockIdpBuilder::https) mock's
+    /// certificate, as PEM: what a client under test trusts. `None` for plain HTTP.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// use mock_idp::MockIdp;
+    /// // Arrange: a client that trusts the mock's CA, and only it.
+    /// let idp = MockIdp::builder().https().start().await;
+    /// let ca = reqwest::Certificate::from_pem(idp.ca_certificate_pem().unwrap().as_bytes()).unwrap();
+    /// let http = reqwest::Client::builder().tls_certs_only([ca]).build().unwrap();
+    ///
+    /// // Act
+    /// let discovery: serde_json::Value = http.get(idp.discovery_url()).send().await.unwrap().json().await.unwrap();
+    ///
+    /// // Assert
+    /// assert_eq!(discovery["issuer"], format!("https://localhost:{}/", idp.address().port()));
+    /// assert_eq!(MockIdp::start().await.ca_certificate_pem(), None);
+    /// # }
+    /// ```
+    pub fn ca_certificate_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
     }
 
     /// An absolute URL on the mock: `idp.url("/oauth/token")`.

@@ -38,6 +38,14 @@ pub struct ServerConfig {
     /// `"issuer"` (default) or `"request"`: where the discovery document's endpoint URLs
     /// point (see [`DiscoveryUrls`]).
     pub discovery_urls: Option<DiscoveryUrls>,
+    /// Speak HTTPS with a certificate signed by the local CA in `tls_dir`.
+    pub tls: Option<bool>,
+    /// Where the local CA and the leaf it signs are kept (default `.mock-idp/tls`).
+    pub tls_dir: Option<String>,
+    /// Your own certificate chain (PEM); with `tls_key`, instead of the local CA.
+    pub tls_cert: Option<String>,
+    /// The private key of `tls_cert` (PEM).
+    pub tls_key: Option<String>,
 }
 
 /// Lifetimes, in seconds. Defaults are Auth0's.

@@ -49,7 +49,13 @@ pub async fn token_form(idp: &MockIdp, form: &[(&str, &str)]) -> (u16, Value) {
 }
 
 pub async fn client_credentials(idp: &MockIdp) -> Value {
-    let (status, body) = token_form(
+    client_credentials_over(&client(), idp).await
+}
+
+/// The same over `http` (for an https mock, a client that trusts its CA).
+pub async fn client_credentials_over(http: &reqwest::Client, idp: &MockIdp) -> Value {
+    let (status, body) = post_token(
+        http,
         idp,
         &[
             ("grant_type", "client_credentials"),
@@ -429,6 +435,11 @@ impl Running {
 
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.address)
+    }
+
+    /// The same over TLS, for a mock started with `--tls`.
+    pub fn https_url(&self, path: &str) -> String {
+        format!("https://{}{path}", self.address)
     }
 
     /// SIGTERM (to this process only), then its exit status.

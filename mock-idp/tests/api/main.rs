@@ -31,5 +31,6 @@ mod pool;
 mod private_key_jwt;
 mod refresh;
 mod snapshots;
+mod tls;
 mod token_builder;
 mod userinfo;

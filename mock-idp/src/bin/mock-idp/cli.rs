@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::healthcheck::HealthcheckArgs;
-use mock_idp::{Algorithm, DiscoveryUrls, IdpConfig, StartError, TenantConfig};
+use mock_idp::{Algorithm, DiscoveryUrls, IdpConfig, StartError, TenantConfig, Tls};
 
 /// A local, Auth0-compatible mock identity provider. For tests and development only: its
 /// default signing key is public.
@@ -72,7 +72,24 @@ pub struct Cli {
     /// service name while `issuer` stays pinned).
     #[arg(long, value_name = "issuer|request", env = "MOCK_IDP_DISCOVERY_URLS")]
     pub discovery_urls: Option<DiscoveryUrls>,
+    /// Speak HTTPS with a certificate signed by a local CA (made on first use in --tls-dir;
+    /// trust its ca.pem once). The issuer becomes https://localhost:<port>/.
+    #[arg(long, env = "MOCK_IDP_TLS")]
+    pub tls: bool,
+    /// Where the local CA and its leaf certificate are kept [default: .mock-idp/tls].
+    #[arg(long, value_name = "DIR", env = "MOCK_IDP_TLS_DIR")]
+    pub tls_dir: Option<PathBuf>,
+    /// Your own certificate chain (PEM) instead of the local CA's; implies --tls.
+    #[arg(long, value_name = "FILE", env = "MOCK_IDP_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, value_name = "FILE", env = "MOCK_IDP_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
 }
+
+/// Where the local CA is kept unless told otherwise: beside the project, so that a
+/// developer trusts it once per checkout and `git clean` or deleting it starts over.
+pub const DEFAULT_TLS_DIR: &str = ".mock-idp/tls";
 
 /// What `mock-idp` can do besides serving.
 #[derive(Debug, Subcommand)]
@@ -93,6 +110,11 @@ pub enum CliError {
         "both MOCK_IDP_CONFIG_TOML (--config-toml) and MOCK_IDP_CONFIG (--config) are set: give the tenant one way"
     )]
     TwoConfigs,
+    /// A certificate without its key, or a key without its certificate.
+    #[error(
+        "--tls-cert (MOCK_IDP_TLS_CERT) and --tls-key (MOCK_IDP_TLS_KEY) go together: give both or neither"
+    )]
+    HalfACertificate,
     /// Anything the library refuses.
     #[error(transparent)]
     Start(#[from] StartError),
@@ -110,6 +132,7 @@ impl Cli {
             (None, Some(text)) => TenantConfig::from_toml(text).map_err(CliError::InlineConfig)?,
             (None, None) => TenantConfig::default(),
         };
+        let tls = self.tls_config(&tenant.server)?;
         let server = tenant.server.clone();
         let host = self
             .host
@@ -121,13 +144,14 @@ impl Cli {
         if let Some(alg) = self.signing_alg {
             tenant.signing_alg = alg;
         }
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let issuer = self.issuer.clone().or(server.issuer).or_else(|| {
             // Browsers and the SDKs see the mock as localhost; a specific host is named as is.
             (!matches!(
                 host.as_str(),
                 "127.0.0.1" | "0.0.0.0" | "::" | "::1" | "localhost"
             ))
-            .then(|| format!("http://{host}:{{port}}/"))
+            .then(|| format!("{scheme}://{host}:{{port}}/"))
         });
         let config = IdpConfig {
             tenant,
@@ -148,6 +172,7 @@ impl Cli {
                 .discovery_urls
                 .or(server.discovery_urls)
                 .unwrap_or_default(),
+            tls,
             ..IdpConfig::default()
         };
         let host = if host.contains(':') && !host.starts_with('[') {
@@ -156,6 +181,31 @@ impl Cli {
             host
         };
         Ok((format!("{host}:{port}"), config))
+    }
+
+    /// TLS from the flags, then the environment, then the config file's `[server]`: your own
+    /// certificate if one is named anywhere, else the local CA if TLS is on.
+    fn tls_config(&self, server: &mock_idp::ServerConfig) -> Result<Option<Tls>, CliError> {
+        let cert = self
+            .tls_cert
+            .clone()
+            .or_else(|| server.tls_cert.as_ref().map(PathBuf::from));
+        let key = self
+            .tls_key
+            .clone()
+            .or_else(|| server.tls_key.as_ref().map(PathBuf::from));
+        match (cert, key) {
+            (Some(cert), Some(key)) => Ok(Some(Tls::Files { cert, key })),
+            (None, None) => Ok((self.tls || server.tls.unwrap_or(false)).then(|| {
+                Tls::LocalCa(
+                    self.tls_dir
+                        .clone()
+                        .or_else(|| server.tls_dir.as_ref().map(PathBuf::from))
+                        .unwrap_or_else(|| PathBuf::from(DEFAULT_TLS_DIR)),
+                )
+            })),
+            _ => Err(CliError::HalfACertificate),
+        }
     }
 }
 
@@ -215,5 +265,55 @@ mod tests {
                 .0,
             "[::1]:4000"
         );
+    }
+
+    #[test]
+    fn tls_comes_from_the_flag_the_config_file_or_a_certificate() {
+        // Arrange
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("tenant.toml");
+        std::fs::write(&file, "[server]\ntls = true\ntls_dir = \"certs\"\n").unwrap();
+        let tls = |args: &[&str]| {
+            let mut argv = vec!["mock-idp"];
+            argv.extend_from_slice(args);
+            Cli::parse_from(argv)
+                .resolve()
+                .map(|(_, config)| config.tls)
+        };
+
+        // Act / Assert
+        assert_eq!(tls(&[]).unwrap(), None);
+        assert_eq!(
+            tls(&["--tls"]).unwrap(),
+            Some(Tls::LocalCa(DEFAULT_TLS_DIR.into()))
+        );
+        let config = file.to_str().unwrap();
+        assert_eq!(
+            tls(&["--config", config]).unwrap(),
+            Some(Tls::LocalCa("certs".into()))
+        );
+        assert_eq!(
+            tls(&["--config", config, "--tls-dir", "mine"]).unwrap(),
+            Some(Tls::LocalCa("mine".into()))
+        );
+        assert_eq!(
+            tls(&["--tls-cert", "c.pem", "--tls-key", "k.pem"]).unwrap(),
+            Some(Tls::Files {
+                cert: "c.pem".into(),
+                key: "k.pem".into()
+            })
+        );
+        assert!(matches!(
+            tls(&["--tls-cert", "c.pem"]),
+            Err(CliError::HalfACertificate)
+        ));
+    }
+
+    #[test]
+    fn a_named_host_with_tls_gets_an_https_issuer() {
+        let (_, config) = Cli::parse_from(["mock-idp", "--host", "mock-idp", "--tls"])
+            .resolve()
+            .unwrap();
+        assert_eq!(config.issuer.as_deref(), Some("https://mock-idp:{port}/"));
     }
 }

@@ -5,17 +5,30 @@
 //! it starts in about a millisecond. By default it probes `127.0.0.1`, an address, so that no
 //! name is looked up inside a static binary in an empty image. Until the deadline it retries,
 //! so one call is a whole wait loop: `mock-idp healthcheck --timeout 30s`.
+//!
+//! Against a `--tls` mock (known from the same environment, or because the port does not
+//! answer HTTP in clear) it speaks HTTPS through a blocking rustls client that does not
+//! verify the certificate. It only asks whether a process on this port answers `/health`: it
+//! sends no secret and trusts nothing it reads, and it must work as well for `--tls-cert`
+//! certificates whose CA it cannot know (and with no trust store in an image from `scratch`).
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, SignatureScheme};
 
 use clap::Args;
 
 /// Where to probe and for how long.
 #[derive(Debug, Args)]
 pub struct HealthcheckArgs {
-    /// The URL to GET [default: http://127.0.0.1:<port>/health].
+    /// The URL to GET [default: http://127.0.0.1:<port>/health, https:// when the mock
+    /// would speak TLS].
     #[arg(long, conflicts_with_all = ["port", "host"])]
     pub url: Option<String>,
     /// The port to probe [default: the one `mock-idp` would bind with the same environment:
@@ -50,8 +63,9 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 /// The URL to probe: `--url`, or `/health` at `--host`/`--port`, or at the address the server
-/// would bind (`bind`, from the same flags, environment and config as `mock-idp` itself).
-pub fn target(args: &HealthcheckArgs, bind: Option<&str>) -> String {
+/// would bind (`bind`, from the same flags, environment and config as `mock-idp` itself), over
+/// HTTPS if the server would speak `tls`.
+pub fn target(args: &HealthcheckArgs, bind: Option<&str>, tls: bool) -> String {
     if let Some(url) = &args.url {
         return url.clone();
     }
@@ -68,22 +82,31 @@ pub fn target(args: &HealthcheckArgs, bind: Option<&str>) -> String {
         }
     });
     let port = args.port.or(bind_port).unwrap_or(crate::cli::DEFAULT_PORT);
-    format!("http://{host}:{port}/health")
+    let scheme = if tls { "https" } else { "http" };
+    format!("{scheme}://{host}:{port}/health")
 }
 
 /// GETs `url` until it answers 200 or `timeout` has passed. `Ok` is what it answered.
 pub fn probe(url: &str, timeout: Duration) -> Result<String, String> {
-    let parsed = url::Url::parse(url).map_err(|e| format!("{url}: not a URL: {e}"))?;
-    if parsed.scheme() != "http" {
-        return Err(format!("{url}: only http:// URLs can be probed"));
+    let mut parsed = url::Url::parse(url).map_err(|e| format!("{url}: not a URL: {e}"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(format!(
+            "{url}: only http:// and https:// URLs can be probed"
+        ));
     }
     let deadline = Instant::now() + timeout;
     loop {
         let remaining = deadline.saturating_duration_since(Instant::now());
         let error = match get(&parsed, remaining.max(Duration::from_millis(1))) {
-            Ok(200) => return Ok(format!("{url} answered 200")),
-            Ok(status) => format!("{url} answered {status}"),
-            Err(e) => format!("{url}: {e}"),
+            Ok(200) => return Ok(format!("{parsed} answered 200")),
+            Ok(status) => format!("{parsed} answered {status}"),
+            // A port that does not speak HTTP in clear may speak TLS: a mock started with the
+            // `--tls` flag, probed by an image's HEALTHCHECK that only sees the environment.
+            Err(e) if parsed.scheme() == "http" && e.starts_with(NOT_HTTP) => {
+                let _ = parsed.set_scheme("https");
+                continue;
+            }
+            Err(e) => format!("{parsed}: {e}"),
         };
         let remaining = deadline.saturating_duration_since(Instant::now());
         if remaining.is_zero() {
@@ -97,6 +120,8 @@ pub fn probe(url: &str, timeout: Duration) -> Result<String, String> {
         std::thread::sleep(remaining.min(Duration::from_millis(50)));
     }
 }
+
+const NOT_HTTP: &str = "not an HTTP answer";
 
 /// One `GET`, answered with its status code.
 fn get(url: &url::Url, timeout: Duration) -> Result<u16, String> {
@@ -124,11 +149,26 @@ fn get(url: &url::Url, timeout: Duration) -> Result<u16, String> {
         Some(query) => format!("{}?{query}", url.path()),
         None => url.path().to_owned(),
     };
-    write!(
-        stream,
+    let request = format!(
         "GET {path} HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: mock-idp-healthcheck\r\nConnection: close\r\n\r\n"
-    )
-    .map_err(|e| e.to_string())?;
+    );
+    if url.scheme() == "https" {
+        let host = url.host_str().unwrap_or_default();
+        let name = ServerName::try_from(host.trim_start_matches('[').trim_end_matches(']'))
+            .map_err(|e| format!("{host}: {e}"))?
+            .to_owned();
+        let connection = rustls::ClientConnection::new(Arc::new(liveness_only()?), name)
+            .map_err(|e| e.to_string())?;
+        return status(&mut rustls::StreamOwned::new(connection, stream), &request);
+    }
+    status(&mut stream, &request)
+}
+
+/// Sends `request` and reads the status code of the answer.
+fn status(stream: &mut (impl Read + Write), request: &str) -> Result<u16, String> {
+    stream
+        .write_all(request.as_bytes())
+        .map_err(|e| e.to_string())?;
     // The status line is all that matters; the first read holds it.
     let mut head = [0u8; 64];
     let mut len = 0;
@@ -148,12 +188,69 @@ fn get(url: &url::Url, timeout: Duration) -> Result<u16, String> {
     line.strip_prefix("HTTP/1.")
         .and_then(|rest| rest.get(2..5))
         .and_then(|code| code.parse().ok())
-        .ok_or_else(|| {
-            format!(
-                "not an HTTP answer: {:?}",
-                line.lines().next().unwrap_or("")
-            )
-        })
+        .ok_or_else(|| format!("{NOT_HTTP}: {:?}", line.lines().next().unwrap_or("")))
+}
+
+/// A client configuration for the liveness probe: signatures checked, the certificate itself
+/// not (see the module doc for why).
+fn liveness_only() -> Result<rustls::ClientConfig, String> {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    Ok(
+        rustls::ClientConfig::builder_with_provider(Arc::clone(&provider))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(LivenessOnly(provider)))
+            .with_no_client_auth(),
+    )
+}
+
+#[derive(Debug)]
+struct LivenessOnly(Arc<CryptoProvider>);
+
+impl ServerCertVerifier for LivenessOnly {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
 }
 
 #[cfg(test)]
@@ -179,24 +276,32 @@ mod tests {
             timeout: Duration::from_secs(1),
         };
         assert_eq!(
-            target(&args(None, None), Some("0.0.0.0:4100")),
+            target(&args(None, None), Some("0.0.0.0:4100"), false),
             "http://127.0.0.1:4100/health"
         );
         assert_eq!(
-            target(&args(None, None), Some("[::]:4000")),
+            target(&args(None, None), Some("[::]:4000"), false),
             "http://[::1]:4000/health"
         );
         assert_eq!(
-            target(&args(None, None), Some("10.1.2.3:4000")),
+            target(&args(None, None), Some("10.1.2.3:4000"), false),
             "http://10.1.2.3:4000/health"
         );
         assert_eq!(
-            target(&args(Some("127.0.0.2"), Some(5000)), Some("0.0.0.0:4000")),
+            target(
+                &args(Some("127.0.0.2"), Some(5000)),
+                Some("0.0.0.0:4000"),
+                false
+            ),
             "http://127.0.0.2:5000/health"
         );
         assert_eq!(
-            target(&args(None, None), None),
+            target(&args(None, None), None, false),
             "http://127.0.0.1:4000/health"
+        );
+        assert_eq!(
+            target(&args(None, None), Some("127.0.0.1:4443"), true),
+            "https://127.0.0.1:4443/health"
         );
     }
 }

@@ -5,7 +5,7 @@ mod healthcheck;
 
 use clap::Parser;
 use cli::{Cli, Command};
-use mock_idp::{Server, TenantConfig};
+use mock_idp::{IdpConfig, Server, Tls};
 use tracing_subscriber::EnvFilter;
 
 fn main() {
@@ -30,8 +30,13 @@ fn main() {
 fn healthcheck(cli: &Cli, args: &healthcheck::HealthcheckArgs) -> ! {
     // The port and host the server would bind, from the same environment. If that does not
     // resolve (a broken config), there is no server to find there anyway: the default applies.
-    let bind = cli.resolve().ok().map(|(addr, _)| addr);
-    let url = healthcheck::target(args, bind.as_deref());
+    let bind = cli.resolve().ok();
+    let url = healthcheck::target(
+        args,
+        bind.as_ref().map(|(addr, _)| addr.as_str()),
+        bind.as_ref()
+            .is_some_and(|(_, config)| config.tls.is_some()),
+    );
     match healthcheck::probe(&url, args.timeout) {
         Ok(answer) => {
             println!("mock-idp healthcheck: {answer}");
@@ -66,12 +71,7 @@ async fn serve(cli: Cli) {
             std::process::exit(2);
         }
     };
-    print_banner(
-        &server,
-        &config.tenant,
-        config.deterministic,
-        config.control_api,
-    );
+    print_banner(&server, &config);
     let shutdown = shutdown_signal();
     // The one line on stdout: scripts wait for it.
     println!(
@@ -86,7 +86,8 @@ async fn serve(cli: Cli) {
     eprintln!("mock-idp: stopped");
 }
 
-fn print_banner(server: &Server, tenant: &TenantConfig, deterministic: bool, control_api: bool) {
+fn print_banner(server: &Server, config: &IdpConfig) {
+    let tenant = &config.tenant;
     let issuer = server.issuer();
     eprintln!(
         "mock-idp — a MOCK identity provider for tests and local development. Not for production:"
@@ -113,20 +114,48 @@ fn print_banner(server: &Server, tenant: &TenantConfig, deterministic: bool, con
     for user in &tenant.users {
         eprintln!("  User:              {} / {}", user.email, user.password);
     }
-    if deterministic {
+    if config.deterministic {
         eprintln!("  Deterministic:     fixed keys, frozen clock, sequential ids");
     }
+    let cacert = print_tls(config.tls.as_ref());
     eprintln!();
     eprintln!("Try:");
     eprintln!(
-        "  curl -s {issuer}oauth/token -d grant_type=client_credentials -d client_id=sample-m2m -d client_secret=sample-m2m-secret -d audience=https://sample-api"
+        "  curl -s{cacert} {issuer}oauth/token -d grant_type=client_credentials -d client_id=sample-m2m -d client_secret=sample-m2m-secret -d audience=https://sample-api"
     );
-    if control_api {
+    if config.control_api {
         eprintln!(
-            "  curl -s -X POST {issuer}_mock/tokens -H 'content-type: application/json' -d '{{\"claims\":{{\"sub\":\"auth0|alice\"}}}}'"
+            "  curl -s{cacert} -X POST {issuer}_mock/tokens -H 'content-type: application/json' -d '{{\"claims\":{{\"sub\":\"auth0|alice\"}}}}'"
         );
     }
     eprintln!("Stop with Ctrl-C.");
+}
+
+/// What to trust, and how each language's clients are told to; returns the `--cacert` option
+/// the banner's curl examples need (empty without a CA of the mock's).
+fn print_tls(tls: Option<&Tls>) -> String {
+    match tls {
+        None => String::new(),
+        Some(Tls::Files { cert, .. }) => {
+            eprintln!("  TLS certificate:   {} (yours)", cert.display());
+            String::new()
+        }
+        Some(tls) => {
+            let Some(ca) = tls.ca_file() else {
+                return String::new();
+            };
+            let ca = std::path::absolute(&ca).unwrap_or(ca);
+            let ca = ca.display();
+            eprintln!("  TLS CA:            {ca} (made on first use; trust it once)");
+            eprintln!("    Node:            NODE_EXTRA_CA_CERTS={ca}");
+            eprintln!("    Python:          SSL_CERT_FILE={ca} REQUESTS_CA_BUNDLE={ca}");
+            eprintln!("    curl:            curl --cacert {ca} ...");
+            eprintln!(
+                "    Rust (reqwest):  reqwest::Certificate::from_pem(&std::fs::read(\"{ca}\")?)"
+            );
+            format!(" --cacert {ca}")
+        }
+    }
 }
 
 /// Registers the Ctrl-C and SIGTERM handlers now and returns a future that completes on
