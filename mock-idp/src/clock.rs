@@ -176,6 +176,32 @@ impl Clock {
     }
 }
 
+/// `unix_seconds` as Auth0 writes times (`2026-01-01T00:00:00.000Z`), in UTC.
+pub(crate) fn iso8601(unix_seconds: i64) -> String {
+    let secs = unix_seconds.rem_euclid(86_400);
+    let (year, month, day) = civil_from_days(unix_seconds.div_euclid(86_400));
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.000Z",
+        secs / 3_600,
+        secs % 3_600 / 60,
+        secs % 60
+    )
+}
+
+/// Howard Hinnant's `civil_from_days`: days since 1970-01-01 to a proleptic Gregorian date.
+pub(crate) fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
 fn system_now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -186,6 +212,14 @@ fn system_now() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_are_written_as_auth0_writes_them() {
+        assert_eq!(iso8601(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(iso8601(DETERMINISTIC_EPOCH), "2030-01-01T00:00:00.000Z");
+        assert_eq!(iso8601(951_825_599), "2000-02-29T11:59:59.000Z");
+        assert_eq!(iso8601(-1), "1969-12-31T23:59:59.000Z");
+    }
 
     #[test]
     fn a_frozen_clock_only_moves_when_told() {

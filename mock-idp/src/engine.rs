@@ -354,6 +354,31 @@ impl Idp {
         out
     }
 
+    /// [`Idp::update_tenant`] for a change that may be refused: the tenant is replaced only
+    /// when `change` succeeds, so a refused request changes nothing.
+    pub(crate) fn try_update_tenant<R, E>(
+        &self,
+        change: impl FnOnce(&mut TenantConfig) -> Result<R, E>,
+    ) -> Result<R, E> {
+        let mut guard = write(&self.tenant);
+        let mut tenant = (**guard).clone();
+        let out = change(&mut tenant)?;
+        *guard = Arc::new(tenant);
+        Ok(out)
+    }
+
+    /// Counts a successful login of `sub` (Auth0's `last_login` and `logins_count`), by the
+    /// mock's clock.
+    pub(crate) fn record_login(&self, sub: &str) {
+        let now = crate::clock::iso8601(self.clock.now());
+        self.update_tenant(|tenant| {
+            if let Some(user) = tenant.users.iter_mut().find(|u| u.has_sub(sub)) {
+                user.last_login = Some(now);
+                user.logins_count = user.logins_count.saturating_add(1);
+            }
+        });
+    }
+
     pub(crate) fn active_key(&self) -> Arc<SigningKey> {
         read(&self.keys).active()
     }
@@ -451,6 +476,7 @@ impl Idp {
     /// Logs `sub` in: a new session (lasting the tenant's `tokens.session`) replacing
     /// `previous`. Returns the cookie value.
     pub(crate) fn log_in(&self, sub: &str, previous: Option<&str>) -> (String, SessionInfo) {
+        self.record_login(sub);
         let ttl = i64::try_from(self.tenant().tokens.session).unwrap_or(i64::MAX / 4);
         self.sessions
             .login(&self.ids, self.clock.now(), ttl, sub, previous)

@@ -53,6 +53,17 @@ impl IdGenerator {
     }
 }
 
+/// `bytes` bytes of SHA-256 of `seed`, in hex: ids in Auth0's shapes (`rol_` + 16, `auth0|` +
+/// 24) that are stable for a stable seed.
+pub(crate) fn hex_digest(seed: &str, bytes: usize) -> String {
+    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, seed.as_bytes())
+        .as_ref()
+        .iter()
+        .take(bytes)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -47,7 +47,7 @@
 //! |---|---|
 //! | API | `https://sample-api`, permission `read:messages`, RBAC on, `permissions` claim on |
 //! | SPA client | `sample-spa`, public; callbacks `http://localhost:3000` and any `http://localhost:<port>` |
-//! | M2M client | `sample-m2m` / `sample-m2m-secret`, granted `https://sample-api` `read:messages` |
+//! | M2M client | `sample-m2m` / `sample-m2m-secret`, granted `https://sample-api` `read:messages` and the Management API (below) |
 //! | users | `alice@example.com` (has `read:messages`), `bob@example.com` (none); password `password` |
 //!
 //! Change it with [`MockIdpBuilder::user`], [`MockIdpBuilder::client`],
@@ -146,6 +146,43 @@
 //! let location = back.headers()["location"].to_str().unwrap();
 //! assert!(location.starts_with("http://localhost:8080/cb?code="), "{location}");
 //! assert!(location.ends_with("&state=s1"), "{location}");
+//! # }
+//! ```
+//!
+//! ## The Management API
+//!
+//! Every tenant serves Auth0's Management API v2 under `/api/v2/` (users, their roles and
+//! permissions, roles), for backends that create users, read `app_metadata` or assign
+//! roles. Its audience is `<issuer>api/v2/`; a client granted it
+//! ([`MANAGEMENT_AUDIENCE`], as `sample-m2m` is) gets a token with client credentials, and
+//! what the API changes holds at once for logins and the next token:
+//!
+//! ```
+//! # #[tokio::main] async fn main() {
+//! use mock_idp::MockIdp;
+//! use serde_json::{Value, json};
+//! let idp = MockIdp::start().await;
+//! let http = reqwest::Client::new();
+//! let token: Value = http.post(idp.url("/oauth/token"))
+//!     .form(&[("grant_type", "client_credentials"), ("client_id", "sample-m2m"),
+//!             ("client_secret", "sample-m2m-secret"), ("audience", &format!("{}api/v2/", idp.issuer()))])
+//!     .send().await.unwrap().json().await.unwrap();
+//!
+//! // Act: the backend under test creates a user...
+//! let created = http.post(idp.url("/api/v2/users"))
+//!     .bearer_auth(token["access_token"].as_str().unwrap())
+//!     .json(&json!({ "connection": "Username-Password-Authentication", "email": "carol@example.com",
+//!                    "password": "hunter2", "app_metadata": { "plan": "pro" } }))
+//!     .send().await.unwrap();
+//! assert_eq!(created.status(), 201);
+//!
+//! // ...who can log in at once, and the test reads what the backend wrote.
+//! let login = http.post(idp.url("/oauth/token"))
+//!     .form(&[("grant_type", "password"), ("client_id", "sample-spa"),
+//!             ("username", "carol@example.com"), ("password", "hunter2")])
+//!     .send().await.unwrap();
+//! assert_eq!(login.status(), 200);
+//! assert_eq!(idp.user("carol@example.com").unwrap().app_metadata["plan"], "pro");
 //! # }
 //! ```
 //!
@@ -317,6 +354,7 @@ pub use store::backchannel::{BackchannelLogout, BackchannelOutcome};
 pub use store::sessions::SessionInfo;
 pub use tenant::{
     Api, AppType, BackchannelLogoutSettings, Client, ClientCredential, ClientGrant, ConfigError,
-    DEFAULT_CONNECTION, Role, ServerConfig, TenantConfig, TokenLifetimes, User,
+    DEFAULT_CONNECTION, MANAGEMENT_AUDIENCE, Permission, Role, ServerConfig, TenantConfig,
+    TokenLifetimes, User,
 };
 pub use tls::{Tls, TlsError};

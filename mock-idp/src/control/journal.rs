@@ -56,6 +56,8 @@ pub enum Endpoint {
     /// back-channel logout URL. Its `status` is the receiver's (0 without an answer) and its
     /// `error` says why it failed (`rejected`, `timeout`, `connection_refused`, ...).
     BackchannelLogout,
+    /// The Management API, `/api/v2/*`
+    Management,
     /// Anything else.
     Other,
 }
@@ -75,6 +77,7 @@ impl Endpoint {
             "/oauth/par" => Self::Par,
             "/health" => Self::Health,
             p if p.starts_with("/_mock/") || p == "/_mock" => Self::Control,
+            p if p.starts_with("/api/v2/") => Self::Management,
             _ => Self::Other,
         }
     }

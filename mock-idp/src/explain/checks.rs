@@ -842,7 +842,11 @@ impl Run<'_> {
         let roles: Vec<String> = tenant
             .roles
             .iter()
-            .filter(|r| r.permissions.iter().any(|p| p == scope))
+            .filter(|r| {
+                r.permissions
+                    .iter()
+                    .any(|p| p.permission_name == *scope && p.applies_to(&api.identifier))
+            })
             .map(|r| r.name.clone())
             .collect();
         let ask = format!(

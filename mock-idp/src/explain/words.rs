@@ -1,5 +1,7 @@
 //! Times in the words a person reads: `1 h 2 min`, `2030-01-01T00:00:00Z`.
 
+use crate::clock::civil_from_days;
+
 /// A duration in seconds, to the two largest units (`3 d 4 h`, `5 min 6 s`, `7 s`).
 pub(crate) fn duration(secs: u64) -> String {
     const UNITS: [(u64, &str); 4] = [(86_400, "d"), (3_600, "h"), (60, "min"), (1, "s")];
@@ -30,20 +32,6 @@ pub(crate) fn timestamp(unix: i64) -> String {
         secs % 3_600 / 60,
         secs % 60
     )
-}
-
-/// Howard Hinnant's `civil_from_days`: days since 1970-01-01 to a proleptic Gregorian date.
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]

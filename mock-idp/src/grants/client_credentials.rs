@@ -7,7 +7,7 @@ use crate::engine::Idp;
 use crate::error::OAuthError;
 use crate::issuance::scopes::split_scope;
 use crate::issuance::{Issued, issue_for_client};
-use crate::tenant::{Client, TenantConfig};
+use crate::tenant::{Api, Client, TenantConfig, management_api, names_management_api};
 
 pub(super) fn exchange(
     idp: &Idp,
@@ -20,16 +20,26 @@ pub(super) fn exchange(
             "Grant type 'client_credentials' not allowed for public clients.".into(),
         ));
     }
-    let api = requested_api(tenant, params)?.ok_or_else(|| {
-        OAuthError::AccessDenied(
-            "No audience parameter was provided, and no default audience has been configured"
-                .into(),
-        )
-    })?;
+    let management = management_api(idp.issuer());
+    // Only machines get Management API tokens here: users have no Management API permissions.
+    let api: &Api = if params.get("audience") == Some(management.identifier.as_str()) {
+        management
+    } else {
+        requested_api(tenant, params)?.ok_or_else(|| {
+            OAuthError::AccessDenied(
+                "No audience parameter was provided, and no default audience has been configured"
+                    .into(),
+            )
+        })?
+    };
+    let is_management = std::ptr::eq(api, management);
     let grant = client
         .grants
         .iter()
-        .find(|g| g.audience == api.identifier)
+        .find(|g| {
+            g.audience == api.identifier
+                || (is_management && names_management_api(&g.audience, &api.identifier))
+        })
         .ok_or_else(|| {
             OAuthError::AccessDenied(format!(
                 "Client is not authorized to access \"{}\". You need to create a \"client-grant\" associated to this API.",

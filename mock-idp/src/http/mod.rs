@@ -8,6 +8,7 @@ pub(crate) mod html;
 pub(crate) mod jwks;
 pub(crate) mod login;
 pub(crate) mod logout;
+mod management;
 pub(crate) mod middleware;
 pub mod paths;
 pub(crate) mod revoke;
@@ -87,6 +88,10 @@ pub(crate) fn app(slot: AppState) -> Router {
         .route(paths::LOGOUT, get(logout::v2_logout))
         .route(paths::OIDC_LOGOUT, get(logout::oidc_logout))
         .layer(fault());
+    // Server-to-server: no CORS, as on Auth0.
+    let management = Router::new()
+        .nest(paths::MANAGEMENT, management::router())
+        .layer(fault());
     let pages = Router::new()
         .route(paths::HEALTH, get(health))
         .route("/avatars/{file}", get(avatar::avatar))
@@ -98,6 +103,7 @@ pub(crate) fn app(slot: AppState) -> Router {
         .merge(protocol)
         .merge(metadata)
         .merge(browser)
+        .merge(management)
         .merge(pages)
         .nest(
             "/_mock",

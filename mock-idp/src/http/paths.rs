@@ -43,6 +43,8 @@ pub const LOGOUT: &str = "/v2/logout";
 pub const OIDC_LOGOUT: &str = "/oidc/logout";
 /// Liveness for orchestration.
 pub const HEALTH: &str = "/health";
+/// The Management API v2 (its routes are below it).
+pub const MANAGEMENT: &str = "/api/v2";
 
 #[cfg(test)]
 mod tests {
@@ -70,6 +72,10 @@ mod tests {
             assert_eq!(Endpoint::of_path(path), endpoint, "{path}");
         }
         assert_eq!(Endpoint::of_path("/_mock/faults"), Endpoint::Control);
+        assert_eq!(
+            Endpoint::of_path("/api/v2/users/auth0|alice"),
+            Endpoint::Management
+        );
         assert_eq!(
             Endpoint::of_path("/oauth/token/"),
             Endpoint::Other,

@@ -51,7 +51,7 @@ pub(crate) async fn read_body(
 
 /// `to_bytes` reports the limit through an error type of a crate we do not depend on; its
 /// message is the stable part.
-fn is_length_limit(error: &axum::Error) -> bool {
+pub(crate) fn is_length_limit(error: &axum::Error) -> bool {
     let mut current: Option<&dyn std::error::Error> = Some(error);
     while let Some(e) = current {
         if e.to_string().contains("length limit exceeded") {

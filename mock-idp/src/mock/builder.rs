@@ -191,7 +191,7 @@ impl MockIdpBuilder {
     /// // Arrange: Carol holds `write:messages` only through the `writer` role.
     /// let idp = MockIdp::builder()
     ///     .api(Api::new("https://sample-api").permissions(["read:messages", "write:messages"]).rbac(true))
-    ///     .role(Role { name: "writer".into(), permissions: vec!["write:messages".into()] })
+    ///     .role(Role::new("writer").permissions(["write:messages"]))
     ///     .user(User::new("carol@example.com").roles(["writer"]))
     ///     .start()
     ///     .await;

@@ -486,6 +486,28 @@ impl MockIdp {
         self.idp.update_tenant(|t| t.upsert_user(user));
     }
 
+    /// The user whose email or `user_id` is `login`, as the mock has them now: what the
+    /// Management API and logins changed included (`app_metadata`, `logins_count`, ...).
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// use mock_idp::MockIdp;
+    /// let idp = MockIdp::builder().deterministic().start().await;
+    /// reqwest::Client::new()
+    ///     .post(idp.url("/oauth/token"))
+    ///     .form(&[("grant_type", "password"), ("client_id", "sample-spa"),
+    ///             ("username", "alice@example.com"), ("password", "password")])
+    ///     .send().await.unwrap();
+    /// let alice = idp.user("auth0|alice").unwrap();
+    /// assert_eq!(alice.logins_count, 1);
+    /// assert_eq!(alice.last_login.as_deref(), Some("2030-01-01T00:00:00.000Z"));
+    /// assert!(idp.user("nobody@example.com").is_none());
+    /// # }
+    /// ```
+    pub fn user(&self, login: &str) -> Option<User> {
+        self.idp.tenant().user_by_login(login).cloned()
+    }
+
     /// Adds or replaces a client while the mock runs.
     ///
     /// ```

@@ -3,13 +3,15 @@
 use std::sync::OnceLock;
 
 use super::{
-    Api, BackchannelLogoutSettings, Client, ServerConfig, TenantConfig, TokenLifetimes, User,
+    Api, BackchannelLogoutSettings, Client, MANAGEMENT_AUDIENCE, MANAGEMENT_SCOPES, ServerConfig,
+    TenantConfig, TokenLifetimes, User,
 };
 use crate::issuance::keys::Algorithm;
 
 impl Default for TenantConfig {
     /// The embedded default tenant: API `https://sample-api` (permission `read:messages`, RBAC
-    /// on), SPA client `sample-spa`, M2M client `sample-m2m` / `sample-m2m-secret`, users
+    /// on), SPA client `sample-spa`, M2M client `sample-m2m` / `sample-m2m-secret` (granted the
+    /// API and every scope of the Management API, `<issuer>api/v2/`), users
     /// `alice@example.com` (with `read:messages`) and `bob@example.com`, password `password`.
     fn default() -> Self {
         // Built once per process and cloned: a suite starts a mock per test, and building it
@@ -42,6 +44,7 @@ fn build() -> TenantConfig {
                 name: Some("Sample M2M".into()),
                 ..Client::m2m("sample-m2m", "sample-m2m-secret")
                     .grant("https://sample-api", ["read:messages"])
+                    .grant(MANAGEMENT_AUDIENCE, MANAGEMENT_SCOPES)
             },
         ],
         users: vec![

@@ -13,6 +13,8 @@ mod client;
 mod credential;
 mod default_tenant;
 mod load;
+mod management;
+mod permission;
 mod role;
 mod settings;
 mod urls;
@@ -23,9 +25,13 @@ pub use api::Api;
 pub use client::{AppType, Client, ClientGrant};
 pub(crate) use client::{IMPLICIT, PASSWORD, PASSWORD_REALM};
 pub use credential::ClientCredential;
+pub use management::MANAGEMENT_AUDIENCE;
+pub(crate) use management::{MANAGEMENT_SCOPES, management_api, names_management_api};
+pub use permission::Permission;
 pub use role::Role;
 pub use settings::{BackchannelLogoutSettings, ServerConfig, TokenLifetimes};
 pub(crate) use urls::{is_loopback_http, origin_of};
+pub(crate) use user::PROFILE_TIME;
 pub use user::User;
 
 /// Auth0's database connection name; users' `sub` is `auth0|<id>` like on a real tenant.
@@ -180,7 +186,7 @@ impl TenantConfig {
     pub(crate) fn user_by_login(&self, login: &str) -> Option<&User> {
         self.users
             .iter()
-            .find(|u| u.email.eq_ignore_ascii_case(login) || u.sub() == login)
+            .find(|u| u.email.eq_ignore_ascii_case(login) || u.has_sub(login))
     }
 
     /// The user `login` names, if `password` is theirs (compared in constant time). The login
@@ -196,12 +202,12 @@ impl TenantConfig {
     }
 
     pub(crate) fn user_by_sub(&self, sub: &str) -> Option<&User> {
-        self.users.iter().find(|u| u.sub() == sub)
+        self.users.iter().find(|u| u.has_sub(sub))
     }
 
     /// The user's permissions on `api`, directly and through roles, in a stable order.
     pub(crate) fn permissions_for(&self, user: &User, api: &Api) -> Vec<String> {
-        let mut all: Vec<&String> = user.permissions.iter().collect();
+        let mut all: Vec<&Permission> = user.permissions.iter().collect();
         for role in &user.roles {
             if let Some(role) = self.roles.iter().find(|r| &r.name == role) {
                 all.extend(role.permissions.iter());
@@ -210,7 +216,10 @@ impl TenantConfig {
         let mut out: Vec<String> = api
             .permissions
             .iter()
-            .filter(|p| all.contains(p))
+            .filter(|name| {
+                all.iter()
+                    .any(|p| &p.permission_name == *name && p.applies_to(&api.identifier))
+            })
             .cloned()
             .collect();
         out.dedup();
@@ -266,6 +275,19 @@ mod tests {
     }
 
     #[test]
+    fn a_users_sub_is_recognised_without_being_built() {
+        for user in [
+            User::new("carol@example.com"),
+            User::new("carol@example.com").user_id("google-oauth2|1"),
+            User::new("no-at-sign"),
+        ] {
+            assert!(user.has_sub(&user.sub()), "{}", user.sub());
+            assert!(!user.has_sub("auth0|someone-else"));
+            assert!(!user.has_sub("carol"), "the provider is part of it");
+        }
+    }
+
+    #[test]
     fn loopback_matching_refuses_lookalikes() {
         assert!(is_loopback_http("http://localhost:5173/callback"));
         assert!(is_loopback_http("http://127.0.0.1:8080"));
@@ -278,10 +300,9 @@ mod tests {
     #[test]
     fn permissions_come_from_the_user_and_roles_and_are_limited_to_the_api() {
         let mut tenant = TenantConfig::default();
-        tenant.roles.push(Role {
-            name: "writer".into(),
-            permissions: vec!["write:messages".into(), "other".into()],
-        });
+        tenant
+            .roles
+            .push(Role::new("writer").permissions(["write:messages", "other"]));
         tenant.apis[0].permissions.push("write:messages".into());
         let user = User::new("w@example.com")
             .roles(["writer"])

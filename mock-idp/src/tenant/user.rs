@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value, json};
+
+use super::{DEFAULT_CONNECTION, Permission};
 
 /// A database user.
 ///
@@ -46,14 +48,36 @@ pub struct User {
     pub roles: Vec<String>,
     /// Permissions assigned directly (API scopes).
     #[serde(default)]
-    pub permissions: Vec<String>,
+    pub permissions: Vec<Permission>,
     /// Custom claims for this user's ID and access tokens (use namespaced names).
     #[serde(default)]
     pub claims: BTreeMap<String, Value>,
     /// A blocked user cannot log in (Auth0's "user is blocked").
     #[serde(default)]
     pub blocked: bool,
+    /// Auth0's `app_metadata`: what the application, not the user, may change.
+    #[serde(default)]
+    pub app_metadata: Map<String, Value>,
+    /// Auth0's `user_metadata`: preferences the user may change.
+    #[serde(default)]
+    pub user_metadata: Map<String, Value>,
+    /// When the user was created (ISO 8601); unset means the tenant's fixed profile time.
+    #[serde(default)]
+    pub created_at: Option<String>,
+    /// When the profile last changed (ISO 8601); unset means the tenant's fixed profile time.
+    #[serde(default)]
+    pub updated_at: Option<String>,
+    /// When the user last logged in (ISO 8601), set by the mock on every login.
+    #[serde(default)]
+    pub last_login: Option<String>,
+    /// How many times the user logged in, counted by the mock.
+    #[serde(default)]
+    pub logins_count: u64,
 }
+
+/// What `created_at` and `updated_at` read for users whose config sets none: fixed, so tokens
+/// and Management API answers are byte-stable.
+pub(crate) const PROFILE_TIME: &str = "2026-01-01T00:00:00.000Z";
 
 fn default_password() -> String {
     "password".into()
@@ -88,6 +112,12 @@ impl User {
             permissions: Vec::new(),
             claims: BTreeMap::new(),
             blocked: false,
+            app_metadata: Map::new(),
+            user_metadata: Map::new(),
+            created_at: None,
+            updated_at: None,
+            last_login: None,
+            logins_count: 0,
         }
     }
 
@@ -189,10 +219,10 @@ impl User {
     /// assert_eq!(payload(body["access_token"].as_str().unwrap())["permissions"], serde_json::json!(["read:messages"]));
     /// # }
     /// ```
-    pub fn permissions<I, S>(mut self, permissions: I) -> Self
+    pub fn permissions<I, P>(mut self, permissions: I) -> Self
     where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
+        I: IntoIterator<Item = P>,
+        P: Into<Permission>,
     {
         self.permissions = permissions.into_iter().map(Into::into).collect();
         self
@@ -212,7 +242,7 @@ impl User {
     ///
     /// use mock_idp::{MockIdp, Role, User};
     /// let idp = MockIdp::builder()
-    ///     .role(Role { name: "reader".into(), permissions: vec!["read:messages".into()] })
+    ///     .role(Role::new("reader").permissions(["read:messages"]))
     ///     .user(User::new("carol@example.com").roles(["reader"]))
     ///     .start()
     ///     .await;
@@ -279,6 +309,52 @@ impl User {
         self
     }
 
+    /// Sets a key of `app_metadata`.
+    ///
+    /// ```
+    /// let carol = mock_idp::User::new("carol@example.com").app_metadata("plan", "pro");
+    /// assert_eq!(carol.app_metadata["plan"], "pro");
+    /// ```
+    pub fn app_metadata(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.app_metadata.insert(key.into(), value.into());
+        self
+    }
+
+    /// Sets a key of `user_metadata`.
+    ///
+    /// ```
+    /// let carol = mock_idp::User::new("carol@example.com").user_metadata("theme", "dark");
+    /// assert_eq!(carol.user_metadata["theme"], "dark");
+    /// ```
+    pub fn user_metadata(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.user_metadata.insert(key.into(), value.into());
+        self
+    }
+
+    /// Auth0's `identities`: one, the connection the `user_id`'s provider names
+    /// (`auth0|...` is the database connection).
+    ///
+    /// ```
+    /// let carol = mock_idp::User::new("carol@example.com");
+    /// assert_eq!(carol.identities()[0]["connection"], "Username-Password-Authentication");
+    /// assert_eq!(carol.identities()[0]["user_id"], "carol");
+    /// ```
+    pub fn identities(&self) -> Value {
+        let sub = self.sub();
+        let (provider, id) = sub.split_once('|').unwrap_or(("auth0", sub.as_str()));
+        let connection = if provider == "auth0" {
+            DEFAULT_CONNECTION
+        } else {
+            provider
+        };
+        json!([{
+            "connection": connection,
+            "user_id": id,
+            "provider": provider,
+            "isSocial": provider != "auth0",
+        }])
+    }
+
     /// The `sub` claim: `auth0|<id>`.
     ///
     /// ```
@@ -290,6 +366,15 @@ impl User {
         match &self.user_id {
             Some(id) => id.clone(),
             None => format!("auth0|{}", self.local_part()),
+        }
+    }
+
+    /// Whether [`User::sub`] is `sub`, without building it (every login path asks, for
+    /// every user, so a large tenant pays no allocation per user).
+    pub(crate) fn has_sub(&self, sub: &str) -> bool {
+        match &self.user_id {
+            Some(id) => id == sub,
+            None => sub.strip_prefix("auth0|") == Some(self.local_part()),
         }
     }
 

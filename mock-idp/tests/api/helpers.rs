@@ -459,6 +459,116 @@ impl Drop for Running {
     }
 }
 
+/// The Management API (`/api/v2/`) as a backend calls it: with a `sample-m2m` token for
+/// `<issuer>api/v2/`.
+pub struct Management<'a> {
+    pub idp: &'a MockIdp,
+    pub token: String,
+}
+
+impl<'a> Management<'a> {
+    /// With every scope the default tenant grants `sample-m2m`.
+    pub async fn new(idp: &'a MockIdp) -> Self {
+        Self::with_scope(idp, None).await
+    }
+
+    /// With only `scope` (space-separated), or every granted scope.
+    pub async fn with_scope(idp: &'a MockIdp, scope: Option<&str>) -> Self {
+        let audience = format!("{}api/v2/", idp.issuer());
+        let mut form = vec![
+            ("grant_type", "client_credentials"),
+            ("client_id", "sample-m2m"),
+            ("client_secret", "sample-m2m-secret"),
+            ("audience", audience.as_str()),
+        ];
+        if let Some(scope) = scope {
+            form.push(("scope", scope));
+        }
+        let (status, body) = token_form(idp, &form).await;
+        assert_eq!(status, 200, "{body}");
+        Self::with_token(idp, body["access_token"].as_str().unwrap())
+    }
+
+    pub fn with_token(idp: &'a MockIdp, token: &str) -> Self {
+        Self {
+            idp,
+            token: token.to_owned(),
+        }
+    }
+
+    /// Sends `body` (raw bytes, so tests can send what no serializer would) to `path` under
+    /// `/api/v2`; returns the status and the JSON body (`null` when there is none).
+    pub async fn send_raw(&self, method: &str, path: &str, body: Option<Vec<u8>>) -> (u16, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = client()
+            .request(method, self.idp.url(&format!("/api/v2{path}")))
+            .bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let bytes = response.bytes().await.unwrap();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+                panic!("{status}: not JSON: {}", String::from_utf8_lossy(&bytes))
+            })
+        };
+        (status, body)
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        self.send_raw("GET", path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.send_raw("POST", path, Some(body.to_string().into_bytes()))
+            .await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> (u16, Value) {
+        self.send_raw("PATCH", path, Some(body.to_string().into_bytes()))
+            .await
+    }
+
+    pub async fn delete(&self, path: &str, body: Option<Value>) -> (u16, Value) {
+        self.send_raw("DELETE", path, body.map(|b| b.to_string().into_bytes()))
+            .await
+    }
+
+    /// Creates a database user with password `password`; returns it as the API answered.
+    pub async fn create_user(&self, email: &str, extra: Value) -> Value {
+        let mut body = serde_json::json!({
+            "connection": "Username-Password-Authentication",
+            "email": email,
+            "password": "password",
+        });
+        if let Value::Object(extra) = extra {
+            body.as_object_mut().unwrap().extend(extra);
+        }
+        let (status, user) = self.post("/users", body).await;
+        assert_eq!(status, 201, "{user}");
+        user
+    }
+
+    /// Creates a role; returns its id.
+    pub async fn create_role(&self, name: &str) -> String {
+        let (status, role) = self
+            .post("/roles", serde_json::json!({ "name": name }))
+            .await;
+        assert_eq!(status, 200, "{role}");
+        role["id"].as_str().unwrap().to_owned()
+    }
+}
+
+/// A user id as it goes in a path (`auth0|x` → `auth0%7Cx`), as the SDKs send it.
+pub fn id_path(id: &str) -> String {
+    url::form_urlencoded::byte_serialize(id.as_bytes()).collect()
+}
 /// The test clients' keys (`client_keys/`): the public halves to register as credentials.
 pub const RSA_PUBLIC: &str = include_str!("client_keys/rsa.pub.pem");
 pub const EC_PUBLIC: &str = include_str!("client_keys/ec.pub.pem");

@@ -22,6 +22,8 @@ mod inspector;
 mod issued_tokens;
 mod issuer_control;
 mod layout;
+mod management;
+mod management_properties;
 mod opaque_tokens;
 mod par;
 mod password;

@@ -30,7 +30,7 @@ const GRANT_TYPES: [&str; 5] = [
 ];
 
 /// The endpoints the Requests filter offers, in the journal's names.
-const ENDPOINTS: [Endpoint; 13] = [
+const ENDPOINTS: [Endpoint; 14] = [
     Endpoint::Discovery,
     Endpoint::Jwks,
     Endpoint::Authorize,
@@ -43,6 +43,7 @@ const ENDPOINTS: [Endpoint; 13] = [
     Endpoint::Health,
     Endpoint::Control,
     Endpoint::BackchannelLogout,
+    Endpoint::Management,
     Endpoint::Other,
 ];
 
@@ -449,7 +450,13 @@ fn tenant(idp: &Idp) -> String {
                 out,
                 "<tr><td>{}</td><td>{}</td></tr>",
                 escape(&role.name),
-                list(&role.permissions)
+                list(
+                    &role
+                        .permissions
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                )
             );
         }
         out.push_str("</tbody></table>");

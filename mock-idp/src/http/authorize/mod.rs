@@ -116,9 +116,16 @@ fn proceed(
     let chosen = idp
         .sessions
         .take_next_login()
-        .and_then(|email| tenant.user_by_login(&email).map(|u| u.sub()));
-    if let Some(sub) = chosen {
-        let (new_cookie, info) = idp.log_in(&sub, cookie.as_deref());
+        .and_then(|email| tenant.user_by_login(&email));
+    if let Some(user) = chosen {
+        if user.blocked {
+            return Err(AuthorizeError::client(
+                &pending.reply,
+                "unauthorized",
+                "user is blocked",
+            ));
+        }
+        let (new_cookie, info) = idp.log_in(&user.sub(), cookie.as_deref());
         return after_login(
             idp,
             pending,
