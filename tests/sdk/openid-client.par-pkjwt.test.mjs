@@ -1,6 +1,7 @@
 // openid-client v6 against the mock binary, unchanged: pushed authorization requests
 // (RFC 9126) through the real login page, and private_key_jwt client authentication
-// (RFC 7523) at the PAR and token endpoints.
+// (RFC 7523) at the PAR and token endpoints, over HTTPS with openid-client's defaults (no
+// `allowInsecureRequests`; `npm test` trusts the mock's local CA).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { webcrypto } from "node:crypto";
@@ -21,11 +22,11 @@ async function clientKey() {
 
 let idp;
 let key;
-const insecure = { execute: [client.allowInsecureRequests] };
 
 before(async () => {
   key = await clientKey();
   idp = await startMock({
+    tls: true,
     config: `
 [[clients]]
 client_id = "par-rp"
@@ -45,9 +46,9 @@ grants = [{ audience = "${API}", scopes = ["read:messages"] }]
 });
 after(() => idp?.stop());
 
-const withSecret = () => client.discovery(new URL(idp.issuer), "par-rp", "par-rp-secret", undefined, insecure);
+const withSecret = () => client.discovery(new URL(idp.issuer), "par-rp", "par-rp-secret");
 const withKey = () =>
-  client.discovery(new URL(idp.issuer), "keyed-rp", undefined, client.PrivateKeyJwt(key.privateKey), insecure);
+  client.discovery(new URL(idp.issuer), "keyed-rp", undefined, client.PrivateKeyJwt(key.privateKey));
 
 /** PAR, then the browser at /authorize with the request_uri, login, and the code for tokens. */
 async function logInWithPAR(config) {
@@ -133,7 +134,6 @@ test("an assertion signed by another key is invalid_client", async () => {
     "keyed-rp",
     undefined,
     client.PrivateKeyJwt(stranger.privateKey),
-    insecure,
   );
 
   await assert.rejects(client.clientCredentialsGrant(config, { audience: API }), (e) => {

@@ -11,6 +11,12 @@ import { fileURLToPath } from "node:url";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../../..");
 
+/**
+ * Where `startMock({ tls: true })` keeps the mock's local CA (`ca.pem`). `npm test` makes it
+ * before the suites start and trusts it for the whole run (NODE_EXTRA_CA_CERTS).
+ */
+export const TLS_DIR = path.resolve(here, "../.tls");
+
 /** The mock-idp binary these suites run. */
 export function mockIdpBin() {
   const target = process.env.CARGO_TARGET_DIR
@@ -38,15 +44,16 @@ process.on("exit", () => {
  * @param {string} [options.config] a tenant as TOML (MOCK_IDP_CONFIG_TOML); omitted: the default tenant
  * @param {string[]} [options.args] more command-line flags
  * @param {Record<string,string>} [options.env] more environment
+ * @param {boolean} [options.tls] speak HTTPS with a certificate from the CA in TLS_DIR
  */
-export async function startMock({ config, args = [], env = {} } = {}) {
+export async function startMock({ config, args = [], env = {}, tls = false } = {}) {
   const childEnv = { ...process.env, ...env };
   // A developer's own MOCK_IDP_* settings must not leak into a suite.
   for (const key of Object.keys(childEnv)) {
     if (key.startsWith("MOCK_IDP_") && !(key in env)) delete childEnv[key];
   }
   if (config !== undefined) childEnv.MOCK_IDP_CONFIG_TOML = config;
-  const child = spawn(mockIdpBin(), ["--port", "0", ...args], {
+  const child = spawn(mockIdpBin(), ["--port", "0", ...(tls ? ["--tls", "--tls-dir", TLS_DIR] : []), ...args], {
     env: childEnv,
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -94,7 +101,7 @@ export async function startMock({ config, args = [], env = {} } = {}) {
   };
 
   return {
-    /** The issuer, with its trailing slash, e.g. `http://localhost:41234/`. */
+    /** The issuer, with its trailing slash, e.g. `http://localhost:41234/` (`https://` with `tls`). */
     issuer: ready.issuer,
     /** The issuer without its trailing slash: what Auth0 SDKs take as a domain URL. */
     origin,
