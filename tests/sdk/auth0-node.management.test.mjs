@@ -10,13 +10,13 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { startMock } from "./harness/mock.mjs";
+import { runModule } from "./harness/child.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -69,29 +69,9 @@ function inChild(body) {
       process.stdout.write(JSON.stringify({ thrown: { name: e.name, statusCode: e.statusCode, body: e.body, message: e.message } }));
     }
   `;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
-      cwd: here,
-      env: {
-        ...process.env,
-        AUTH0_DOMAIN: mock.host,
-        NODE_EXTRA_CA_CERTS: path.join(tlsDir, "ca.pem"),
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (c) => (stdout += c));
-    child.stderr.setEncoding("utf8").on("data", (c) => (stderr += c));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      try {
-        resolve(JSON.parse(stdout));
-      } catch {
-        reject(new Error(`the SDK's child exited ${code} with no result; stderr:\n${stderr}`));
-      }
-    });
+  return runModule(script, {
+    cwd: here,
+    env: { AUTH0_DOMAIN: mock.host, NODE_EXTRA_CA_CERTS: path.join(tlsDir, "ca.pem") },
   });
 }
 
