@@ -13,12 +13,14 @@ use crate::clock::{Clock, DETERMINISTIC_EPOCH};
 use crate::control::expectations::Expectations;
 use crate::control::faults::Faults;
 use crate::control::journal::Journal;
+use crate::error::OAuthError;
 use crate::ids::IdGenerator;
 use crate::issuance::keys::{KeyError, KeyRing, KeySource, SigningKey};
 use crate::issuer::{DiscoveryUrls, Issuer, normalise_issuer};
 use crate::store::assertions::SpentAssertions;
 use crate::store::backchannel::BackchannelLogouts;
 use crate::store::codes::AuthorizationCodes;
+use crate::store::device::{Approval, DecideRefusal, DeviceAuthorizations};
 use crate::store::issued::{IssuedBy, IssuedTokens, TokenUse};
 use crate::store::opaque::OpaqueTokens;
 use crate::store::pushed::PushedRequests;
@@ -210,6 +212,8 @@ pub(crate) struct Idp {
     pub(crate) journal: Journal,
     pub(crate) faults: Faults,
     pub(crate) codes: AuthorizationCodes,
+    /// Device authorizations (RFC 8628), by device code and user code.
+    pub(crate) device: DeviceAuthorizations,
     pub(crate) refresh_tokens: RefreshTokens,
     pub(crate) revoked: RevokedTokens,
     /// Access tokens issued without an audience: opaque strings only `/userinfo` accepts.
@@ -302,6 +306,7 @@ impl Idp {
             journal: Journal::new(config.journal_capacity),
             faults: Faults::default(),
             codes: AuthorizationCodes::default(),
+            device: DeviceAuthorizations::default(),
             refresh_tokens: RefreshTokens::default(),
             revoked: RevokedTokens::default(),
             opaque_tokens: OpaqueTokens::default(),
@@ -377,6 +382,54 @@ impl Idp {
                 user.logins_count = user.logins_count.saturating_add(1);
             }
         });
+    }
+
+    /// A test's decision on a pending device authorization, without a browser: approve as the
+    /// user with this email or `sub`, or deny (`None`). The control API's and the Rust API's.
+    pub(crate) fn decide_device(
+        &self,
+        user_code: &str,
+        approver: Option<&str>,
+    ) -> Result<(), OAuthError> {
+        let now = self.clock.now();
+        let approval = match approver {
+            None => None,
+            Some(login) => {
+                let tenant = self.tenant();
+                let user = tenant
+                    .user_by_login(login)
+                    .or_else(|| tenant.user_by_sub(login))
+                    .ok_or_else(|| OAuthError::NotFound(format!("No user {login}")))?;
+                if user.blocked {
+                    return Err(OAuthError::InvalidRequest(format!(
+                        "{login} is blocked and cannot approve a device"
+                    )));
+                }
+                Some(Approval {
+                    sub: user.sub(),
+                    auth_time: now,
+                    sid: None,
+                })
+            }
+        };
+        let approved = approval.as_ref().map(|a| a.sub.clone());
+        match self.device.decide(user_code, approval, now) {
+            Ok(_) => {
+                if let Some(sub) = approved {
+                    self.record_login(&sub);
+                }
+                Ok(())
+            }
+            Err(DecideRefusal::Unknown) => Err(OAuthError::NotFound(format!(
+                "No device authorization with user code {user_code}"
+            ))),
+            Err(DecideRefusal::Expired) => Err(OAuthError::InvalidRequest(format!(
+                "The device authorization with user code {user_code} has expired"
+            ))),
+            Err(DecideRefusal::AlreadyDecided) => Err(OAuthError::InvalidRequest(format!(
+                "The device authorization with user code {user_code} was already decided"
+            ))),
+        }
     }
 
     pub(crate) fn active_key(&self) -> Arc<SigningKey> {
@@ -463,6 +516,7 @@ impl Idp {
         self.journal.clear();
         self.faults.clear();
         self.codes.clear();
+        self.device.clear();
         self.refresh_tokens.clear();
         self.revoked.clear();
         self.opaque_tokens.clear();

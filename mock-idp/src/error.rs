@@ -35,6 +35,15 @@ pub(crate) enum OAuthError {
     /// 401: Auth0's answer for a blocked user (`unauthorized`, "user is blocked").
     #[error("unauthorized: {0}")]
     Unauthorized(String),
+    /// 403: a device code no user has approved yet (RFC 8628 3.5; Auth0 answers 403).
+    #[error("authorization_pending: {0}")]
+    AuthorizationPending(String),
+    /// 429: a device polled sooner than its interval allows (RFC 8628 3.5).
+    #[error("slow_down: {0}")]
+    SlowDown(String),
+    /// 403: a device code that expired before a user approved it; said once (RFC 8628 3.5).
+    #[error("expired_token: {0}")]
+    ExpiredToken(String),
     /// 400: the grant type is not one the mock knows.
     #[error("unsupported_grant_type: {0}")]
     UnsupportedGrantType(String),
@@ -74,9 +83,12 @@ impl OAuthError {
             | Self::InvalidClientAssertion(_)
             | Self::InvalidToken(_)
             | Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Self::UnauthorizedClient(_) | Self::AccessDenied(_) | Self::InvalidGrant(_) => {
-                StatusCode::FORBIDDEN
-            }
+            Self::UnauthorizedClient(_)
+            | Self::AccessDenied(_)
+            | Self::InvalidGrant(_)
+            | Self::AuthorizationPending(_)
+            | Self::ExpiredToken(_) => StatusCode::FORBIDDEN,
+            Self::SlowDown(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -94,6 +106,9 @@ impl OAuthError {
             Self::UnauthorizedClient(_) => "unauthorized_client",
             Self::AccessDenied(_) => "access_denied",
             Self::InvalidGrant(_) => "invalid_grant",
+            Self::AuthorizationPending(_) => "authorization_pending",
+            Self::SlowDown(_) => "slow_down",
+            Self::ExpiredToken(_) => "expired_token",
             Self::UnsupportedGrantType(_) => "unsupported_grant_type",
             Self::InvalidScope(_) => "invalid_scope",
             Self::InvalidToken(_) => "invalid_token",
@@ -114,6 +129,9 @@ impl OAuthError {
             | Self::UnauthorizedClient(d)
             | Self::AccessDenied(d)
             | Self::InvalidGrant(d)
+            | Self::AuthorizationPending(d)
+            | Self::SlowDown(d)
+            | Self::ExpiredToken(d)
             | Self::UnsupportedGrantType(d)
             | Self::InvalidScope(d)
             | Self::InvalidToken(d)

@@ -351,10 +351,11 @@ pub use issuer::DiscoveryUrls;
 pub use mock::{Expectation, ExpectationGuard, Explain, FaultBuilder, MockIdp, MockIdpBuilder};
 pub use server::Server;
 pub use store::backchannel::{BackchannelLogout, BackchannelOutcome};
+pub use store::device::{DeviceAuthorization, DeviceStatus};
 pub use store::sessions::SessionInfo;
 pub use tenant::{
     Api, AppType, BackchannelLogoutSettings, Client, ClientCredential, ClientGrant, ConfigError,
-    DEFAULT_CONNECTION, MANAGEMENT_AUDIENCE, Permission, Role, ServerConfig, TenantConfig,
-    TokenLifetimes, User,
+    DEFAULT_CONNECTION, DeviceFlowSettings, MANAGEMENT_AUDIENCE, Permission, Role, ServerConfig,
+    TenantConfig, TokenLifetimes, User,
 };
 pub use tls::{Tls, TlsError};

@@ -36,7 +36,7 @@ pub enum Endpoint {
     Jwks,
     /// `GET /authorize`
     Authorize,
-    /// The login page (`/u/login`).
+    /// The login page (`/u/login`), and the device activation page (`/activate`).
     Login,
     /// `POST /oauth/token`
     Token,
@@ -48,6 +48,8 @@ pub enum Endpoint {
     Revoke,
     /// `POST /oauth/par` (pushed authorization requests)
     Par,
+    /// `POST /oauth/device/code` (the device authorization flow)
+    DeviceAuthorization,
     /// `GET /health`
     Health,
     /// `/_mock/*`
@@ -69,12 +71,13 @@ impl Endpoint {
             "/.well-known/openid-configuration" => Self::Discovery,
             "/.well-known/jwks.json" => Self::Jwks,
             "/authorize" | "/authorize/resume" => Self::Authorize,
-            "/u/login" | "/login" | "/u/consent" => Self::Login,
+            "/u/login" | "/login" | "/u/consent" | "/activate" => Self::Login,
             "/oauth/token" => Self::Token,
             "/userinfo" => Self::Userinfo,
             "/v2/logout" | "/oidc/logout" => Self::Logout,
             "/oauth/revoke" => Self::Revoke,
             "/oauth/par" => Self::Par,
+            "/oauth/device/code" => Self::DeviceAuthorization,
             "/health" => Self::Health,
             p if p.starts_with("/_mock/") || p == "/_mock" => Self::Control,
             p if p.starts_with("/api/v2/") => Self::Management,

@@ -51,6 +51,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/sessions", get(sessions).delete(end_sessions))
         .route("/sessions/{sid}", delete(inspector::end_session))
         .route("/backchannel-logouts", get(backchannel_logouts))
+        .route("/device", get(device_authorizations))
+        .route("/device/{user_code}", post(decide_device))
         .route("/reset", post(reset))
         .route("/issuer", get(issuer::current).post(issuer::set))
 }
@@ -299,6 +301,48 @@ async fn backchannel_logouts(
         idp.backchannel_logouts.list()
     };
     Ok(Json(json!({ "backchannel_logouts": logouts })))
+}
+
+/// `GET /_mock/device`: the device authorizations not yet expired, oldest first, so a test
+/// can find the user code a CLI under test printed.
+async fn device_authorizations(State(idp): State<SharedIdp>) -> Json<Value> {
+    let all: Vec<_> = idp
+        .device
+        .live(idp.clock.now())
+        .iter()
+        .map(|d| d.public())
+        .collect();
+    Json(json!({ "device_authorizations": all }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeviceDecision {
+    /// The email (or `sub`) of the user who approves.
+    approve: Option<String>,
+    #[serde(default)]
+    deny: bool,
+}
+
+/// `POST /_mock/device/{user_code}` with `{"approve": "alice@example.com"}` or
+/// `{"deny": true}`: decides as a user at `/activate` would, without a browser.
+async fn decide_device(
+    State(idp): State<SharedIdp>,
+    Path(user_code): Path<String>,
+    payload: Result<Json<DeviceDecision>, JsonRejection>,
+) -> Result<StatusCode, OAuthError> {
+    let decision = body(payload)?;
+    let approver = match (decision.approve, decision.deny) {
+        (Some(login), false) => Some(login),
+        (None, true) => None,
+        _ => {
+            return Err(OAuthError::InvalidRequest(
+                "Send {\"approve\": \"<email>\"} or {\"deny\": true}".into(),
+            ));
+        }
+    };
+    idp.decide_device(&user_code, approver.as_deref())?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn reset(State(idp): State<SharedIdp>) -> StatusCode {

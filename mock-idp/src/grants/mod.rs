@@ -10,6 +10,7 @@ mod authorization_code;
 mod client_assertion;
 pub(crate) mod client_auth;
 mod client_credentials;
+mod device_code;
 pub(crate) mod params;
 mod password;
 mod refresh_token;
@@ -17,7 +18,7 @@ mod refresh_token;
 use crate::engine::Idp;
 use crate::error::OAuthError;
 use crate::issuance::Issued;
-use crate::tenant::{Api, Client, PASSWORD, PASSWORD_REALM, TenantConfig, User};
+use crate::tenant::{Api, Client, DEVICE_CODE, PASSWORD, PASSWORD_REALM, TenantConfig, User};
 use params::Params;
 
 /// The grant types the token endpoint knows, by their wire names.
@@ -25,6 +26,8 @@ use params::Params;
 pub(crate) enum GrantType {
     AuthorizationCode,
     ClientCredentials,
+    /// RFC 8628's device authorization grant.
+    DeviceCode,
     Password,
     /// Auth0's password grant with a named connection.
     PasswordRealm,
@@ -32,9 +35,10 @@ pub(crate) enum GrantType {
 }
 
 impl GrantType {
-    const ALL: [Self; 5] = [
+    const ALL: [Self; 6] = [
         Self::AuthorizationCode,
         Self::ClientCredentials,
+        Self::DeviceCode,
         Self::Password,
         Self::PasswordRealm,
         Self::RefreshToken,
@@ -45,6 +49,7 @@ impl GrantType {
         match self {
             Self::AuthorizationCode => "authorization_code",
             Self::ClientCredentials => "client_credentials",
+            Self::DeviceCode => DEVICE_CODE,
             Self::Password => PASSWORD,
             Self::PasswordRealm => PASSWORD_REALM,
             Self::RefreshToken => "refresh_token",
@@ -72,6 +77,7 @@ pub(crate) fn issue(
     match grant {
         GrantType::AuthorizationCode => authorization_code::exchange(idp, tenant, client, params),
         GrantType::ClientCredentials => client_credentials::exchange(idp, tenant, client, params),
+        GrantType::DeviceCode => device_code::exchange(idp, tenant, client, params),
         GrantType::Password => password::exchange(idp, tenant, client, params, false),
         GrantType::PasswordRealm => password::exchange(idp, tenant, client, params, true),
         GrantType::RefreshToken => refresh_token::exchange(idp, tenant, client, params),
@@ -99,7 +105,7 @@ fn still_granted<'t>(
 }
 
 /// The API a token is for: the `audience` parameter, else the tenant's default audience.
-fn requested_api<'t>(
+pub(crate) fn requested_api<'t>(
     tenant: &'t TenantConfig,
     params: &Params,
 ) -> Result<Option<&'t Api>, OAuthError> {
@@ -128,7 +134,7 @@ mod tests {
 
     #[test]
     fn an_unknown_grant_type_is_unsupported_not_a_fallthrough() {
-        let error = GrantType::parse("urn:ietf:params:oauth:grant-type:device_code").unwrap_err();
+        let error = GrantType::parse("urn:ietf:params:oauth:grant-type:jwt-bearer").unwrap_err();
         assert_eq!(error.code(), "unsupported_grant_type");
         assert!(
             GrantType::parse("Password").is_err(),

@@ -86,6 +86,7 @@ fn render(idp: &Idp, base: &str, scopes: &[String]) -> Value {
         "end_session_endpoint": url("oidc/logout"),
         "revocation_endpoint": url("oauth/revoke"),
         "pushed_authorization_request_endpoint": url("oauth/par"),
+        "device_authorization_endpoint": url("oauth/device/code"),
         "require_pushed_authorization_requests": false,
         // Auth0's list, in its order: the code, implicit and hybrid flows (`/authorize`).
         "response_types_supported": [
@@ -104,7 +105,8 @@ fn render(idp: &Idp, base: &str, scopes: &[String]) -> Value {
             "refresh_token",
             "client_credentials",
             "password",
-            "http://auth0.com/oauth/grant-type/password-realm"
+            "http://auth0.com/oauth/grant-type/password-realm",
+            "urn:ietf:params:oauth:grant-type:device_code"
         ],
         "subject_types_supported": ["public"],
         "code_challenge_methods_supported": ["S256", "plain"],

@@ -1,8 +1,10 @@
 //! The HTTP faces of the mock: the Auth0-facing endpoints, one module each, and [`app`], the
 //! router that puts them (and the control API) together.
 
+pub(crate) mod activate;
 pub(crate) mod authorize;
 mod avatar;
+mod device;
 pub(crate) mod discovery;
 pub(crate) mod html;
 pub(crate) mod jwks;
@@ -59,6 +61,7 @@ pub(crate) fn app(slot: AppState) -> Router {
         .route(paths::TOKEN, post(token::token))
         .route(paths::REVOKE, post(revoke::revoke))
         .route(paths::PAR, post(authorize::par::par))
+        .route(paths::DEVICE_CODE, post(device::device_code))
         .route(
             paths::USERINFO,
             get(userinfo::userinfo).post(userinfo::userinfo),
@@ -84,6 +87,10 @@ pub(crate) fn app(slot: AppState) -> Router {
         .route(
             paths::CONSENT,
             get(login::consent_page).post(login::consent_submit),
+        )
+        .route(
+            paths::ACTIVATE,
+            get(activate::activate_page).post(activate::activate_submit),
         )
         .route(paths::LOGOUT, get(logout::v2_logout))
         .route(paths::OIDC_LOGOUT, get(logout::oidc_logout))

@@ -12,6 +12,7 @@
 //! assert_eq!(discovery["end_session_endpoint"], public(paths::OIDC_LOGOUT));
 //! assert_eq!(discovery["revocation_endpoint"], public(paths::REVOKE));
 //! assert_eq!(discovery["pushed_authorization_request_endpoint"], public(paths::PAR));
+//! assert_eq!(discovery["device_authorization_endpoint"], public(paths::DEVICE_CODE));
 //! assert_eq!(discovery["jwks_uri"], public(paths::JWKS));
 //! assert_eq!(reqwest::get(idp.url(paths::HEALTH)).await.unwrap().status(), 200);
 //! # }
@@ -35,6 +36,10 @@ pub const TOKEN: &str = "/oauth/token";
 pub const REVOKE: &str = "/oauth/revoke";
 /// Pushed authorization requests (RFC 9126).
 pub const PAR: &str = "/oauth/par";
+/// The device authorization endpoint (RFC 8628 3.1).
+pub const DEVICE_CODE: &str = "/oauth/device/code";
+/// Where a person enters a device's user code, logs in and confirms (`verification_uri`).
+pub const ACTIVATE: &str = "/activate";
 /// The userinfo endpoint.
 pub const USERINFO: &str = "/userinfo";
 /// Auth0's logout.
@@ -63,6 +68,8 @@ mod tests {
             (TOKEN, Endpoint::Token),
             (REVOKE, Endpoint::Revoke),
             (PAR, Endpoint::Par),
+            (DEVICE_CODE, Endpoint::DeviceAuthorization),
+            (ACTIVATE, Endpoint::Login),
             (USERINFO, Endpoint::Userinfo),
             (LOGOUT, Endpoint::Logout),
             (OIDC_LOGOUT, Endpoint::Logout),

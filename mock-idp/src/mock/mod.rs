@@ -26,6 +26,7 @@ use crate::control::journal::{Endpoint, RecordedRequest};
 use crate::engine::SharedIdp;
 use crate::issuance::builder::TokenBuilder;
 use crate::store::backchannel::BackchannelLogout;
+use crate::store::device::DeviceAuthorization;
 use crate::store::issued::{IssuedBy, TokenUse};
 use crate::store::sessions::SessionInfo;
 use crate::tenant::{Client, User};
@@ -607,6 +608,98 @@ impl MockIdp {
     /// ```
     pub fn end_session(&self, sid: &str) -> bool {
         backchannel::end_session(&self.idp, sid)
+    }
+
+    /// The device authorizations (RFC 8628) not yet expired, oldest first: how a test finds the
+    /// user code a CLI under test asked for.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// use mock_idp::{Client, DeviceStatus, MockIdp};
+    /// let idp = MockIdp::builder().client(Client::native("my-cli")).start().await;
+    /// let started: serde_json::Value = reqwest::Client::new().post(idp.url("/oauth/device/code"))
+    ///     .form(&[("client_id", "my-cli"), ("scope", "openid")])
+    ///     .send().await.unwrap().json().await.unwrap();
+    ///
+    /// let pending = idp.device_authorizations();
+    /// assert_eq!(pending[0].user_code, started["user_code"].as_str().unwrap());
+    /// assert_eq!(pending[0].status, DeviceStatus::Pending);
+    /// # }
+    /// ```
+    pub fn device_authorizations(&self) -> Vec<DeviceAuthorization> {
+        let now = self.idp.clock.now();
+        self.idp
+            .device
+            .live(now)
+            .iter()
+            .map(|d| d.public())
+            .collect()
+    }
+
+    /// Approves a pending device authorization as the user with this email (or `sub`), as
+    /// that user would at `/activate`: the device's next poll gets tokens for them. Panics if
+    /// the code is unknown, expired or already decided, or the user is unknown or blocked.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// use mock_idp::{Client, MockIdp};
+    /// // Arrange: a CLI has started the device flow.
+    /// let idp = MockIdp::builder().client(Client::native("my-cli")).start().await;
+    /// let http = reqwest::Client::new();
+    /// let started: serde_json::Value = http.post(idp.url("/oauth/device/code"))
+    ///     .form(&[("client_id", "my-cli"), ("scope", "openid")])
+    ///     .send().await.unwrap().json().await.unwrap();
+    ///
+    /// // Act: alice approves, no browser needed.
+    /// idp.approve_device(started["user_code"].as_str().unwrap(), "alice@example.com");
+    ///
+    /// // Assert: the device's poll gets her tokens.
+    /// let tokens: serde_json::Value = http.post(idp.url("/oauth/token"))
+    ///     .form(&[
+    ///         ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+    ///         ("client_id", "my-cli"),
+    ///         ("device_code", started["device_code"].as_str().unwrap()),
+    ///     ])
+    ///     .send().await.unwrap().json().await.unwrap();
+    /// assert!(tokens["id_token"].is_string(), "{tokens}");
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn approve_device(&self, user_code: &str, login: &str) {
+        if let Err(e) = self.idp.decide_device(user_code, Some(login)) {
+            panic!(
+                "mock-idp cannot approve device code {user_code:?}: {}",
+                e.description()
+            );
+        }
+    }
+
+    /// Denies a pending device authorization, as a user cancelling at `/activate` would: the
+    /// device's next poll gets `access_denied`. Panics if the code is unknown, expired or
+    /// already decided.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// use mock_idp::{Client, DeviceStatus, MockIdp};
+    /// let idp = MockIdp::builder().client(Client::native("my-cli")).start().await;
+    /// reqwest::Client::new().post(idp.url("/oauth/device/code"))
+    ///     .form(&[("client_id", "my-cli")])
+    ///     .send().await.unwrap();
+    /// let user_code = idp.device_authorizations()[0].user_code.clone();
+    ///
+    /// idp.deny_device(&user_code);
+    ///
+    /// assert_eq!(idp.device_authorizations()[0].status, DeviceStatus::Denied);
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn deny_device(&self, user_code: &str) {
+        if let Err(e) = self.idp.decide_device(user_code, None) {
+            panic!(
+                "mock-idp cannot deny device code {user_code:?}: {}",
+                e.description()
+            );
+        }
     }
 
     /// The back-channel logouts that have finished, in the order they did: delivered, refused

@@ -8,11 +8,13 @@
 //! **Lock order.** A thread that holds more than one store lock takes them in this order, and
 //! only this one: [`codes`] → [`refresh`] → [`revoked`]. (Redeeming a code issues a refresh
 //! token while it holds the code, so two concurrent redemptions cannot both succeed.) The
+//! [`device`] authorizations sit where [`codes`] do, for the same reason (an approved device
+//! code is redeemed while held), and are never held together with [`codes`]. The
 //! session stores ([`sessions`], [`transactions`]) are never held together with another lock,
 //! nor are the inspector's stores ([`issued`] tokens, [`retired_keys`]), the pushed
 //! authorization requests ([`pushed`]), the spent client assertions ([`assertions`]) or the
 //! [`backchannel`] logouts sent; one exception: issuance notes its client in the session
-//! (`Sessions::note_client`) while the code grant holds its code, which is safe because
+//! (`Sessions::note_client`) while the code or device grant holds its entry, which is safe because
 //! nothing is ever locked while a session store is held. The [`opaque`] access tokens' lock
 //! comes last (redeeming a code issues one while it holds the code) and is never held while
 //! taking another.
@@ -20,6 +22,7 @@
 pub(crate) mod assertions;
 pub(crate) mod backchannel;
 pub(crate) mod codes;
+pub(crate) mod device;
 pub(crate) mod issued;
 pub(crate) mod opaque;
 pub(crate) mod pushed;

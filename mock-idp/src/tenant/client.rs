@@ -175,6 +175,23 @@ impl Client {
         Self::with_type(client_id, AppType::RegularWeb, Some(secret.into()))
     }
 
+    /// A public native application (a mobile app, a desktop app, a CLI): it may use the
+    /// device authorization flow, as on Auth0.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// use mock_idp::{Client, MockIdp};
+    /// let idp = MockIdp::builder().client(Client::native("my-cli")).start().await;
+    /// let response = reqwest::Client::new().post(idp.url("/oauth/device/code"))
+    ///     .form(&[("client_id", "my-cli"), ("scope", "openid")])
+    ///     .send().await.unwrap();
+    /// assert_eq!(response.status(), 200);
+    /// # }
+    /// ```
+    pub fn native(client_id: impl Into<String>) -> Self {
+        Self::with_type(client_id, AppType::Native, None)
+    }
+
     /// A machine-to-machine application.
     ///
     /// ```
@@ -438,12 +455,22 @@ impl Client {
 
 fn default_grant_types(app_type: AppType) -> &'static [&'static str] {
     match app_type {
-        AppType::Spa | AppType::Native => &[
+        AppType::Spa => &[
             "authorization_code",
             "refresh_token",
             "implicit",
             PASSWORD,
             PASSWORD_REALM,
+        ],
+        // Auth0 offers the device code grant to native applications only; the mock turns it
+        // on by default for them so a CLI needs no extra configuration.
+        AppType::Native => &[
+            "authorization_code",
+            "refresh_token",
+            "implicit",
+            PASSWORD,
+            PASSWORD_REALM,
+            DEVICE_CODE,
         ],
         AppType::RegularWeb => &[
             "authorization_code",
@@ -461,3 +488,5 @@ pub(crate) const PASSWORD: &str = "password";
 pub(crate) const PASSWORD_REALM: &str = "http://auth0.com/oauth/grant-type/password-realm";
 /// The grant `/authorize` needs for any response type with `token` or `id_token` in it.
 pub(crate) const IMPLICIT: &str = "implicit";
+/// The device authorization grant (RFC 8628), for native applications (as on Auth0).
+pub(crate) const DEVICE_CODE: &str = "urn:ietf:params:oauth:grant-type:device_code";

@@ -3,8 +3,8 @@
 use std::sync::OnceLock;
 
 use super::{
-    Api, BackchannelLogoutSettings, Client, MANAGEMENT_AUDIENCE, MANAGEMENT_SCOPES, ServerConfig,
-    TenantConfig, TokenLifetimes, User,
+    Api, BackchannelLogoutSettings, Client, DeviceFlowSettings, MANAGEMENT_AUDIENCE,
+    MANAGEMENT_SCOPES, ServerConfig, TenantConfig, TokenLifetimes, User,
 };
 use crate::issuance::keys::Algorithm;
 
@@ -64,6 +64,7 @@ fn build() -> TenantConfig {
         roles: Vec::new(),
         server: ServerConfig::default(),
         backchannel_logout: BackchannelLogoutSettings::default(),
+        device_flow: DeviceFlowSettings::default(),
     }
 }
 

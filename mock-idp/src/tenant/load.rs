@@ -6,8 +6,8 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::{
-    Api, BackchannelLogoutSettings, Client, ConfigError, Role, ServerConfig, TenantConfig,
-    TokenLifetimes, User,
+    Api, BackchannelLogoutSettings, Client, ConfigError, DeviceFlowSettings, Role, ServerConfig,
+    TenantConfig, TokenLifetimes, User,
 };
 use crate::issuance::keys::Algorithm;
 
@@ -48,6 +48,7 @@ impl TenantConfig {
             #[serde(default)]
             server: ServerConfig,
             backchannel_logout: Option<BackchannelLogoutSettings>,
+            device_flow: Option<DeviceFlowSettings>,
         }
         let file: TenantFile =
             toml::from_str(text).map_err(|e| ConfigError::Parse(e.to_string()))?;
@@ -68,6 +69,9 @@ impl TenantConfig {
         tenant.server = file.server;
         if let Some(settings) = file.backchannel_logout {
             tenant.backchannel_logout = settings;
+        }
+        if let Some(settings) = file.device_flow {
+            tenant.device_flow = settings;
         }
         for api in file.apis {
             tenant.upsert_api(api);

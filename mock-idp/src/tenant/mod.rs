@@ -23,13 +23,13 @@ mod validate;
 
 pub use api::Api;
 pub use client::{AppType, Client, ClientGrant};
-pub(crate) use client::{IMPLICIT, PASSWORD, PASSWORD_REALM};
+pub(crate) use client::{DEVICE_CODE, IMPLICIT, PASSWORD, PASSWORD_REALM};
 pub use credential::ClientCredential;
 pub use management::MANAGEMENT_AUDIENCE;
 pub(crate) use management::{MANAGEMENT_SCOPES, management_api, names_management_api};
 pub use permission::Permission;
 pub use role::Role;
-pub use settings::{BackchannelLogoutSettings, ServerConfig, TokenLifetimes};
+pub use settings::{BackchannelLogoutSettings, DeviceFlowSettings, ServerConfig, TokenLifetimes};
 pub(crate) use urls::{is_loopback_http, origin_of};
 pub(crate) use user::PROFILE_TIME;
 pub use user::User;
@@ -101,6 +101,8 @@ pub struct TenantConfig {
     pub server: ServerConfig,
     /// Timeout and token shape of back-channel logouts.
     pub backchannel_logout: BackchannelLogoutSettings,
+    /// Lifetime and polling interval of device codes.
+    pub device_flow: DeviceFlowSettings,
 }
 
 /// Why a configuration was refused.

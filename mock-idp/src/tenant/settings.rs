@@ -94,6 +94,35 @@ impl Default for TokenLifetimes {
     }
 }
 
+/// The device authorization flow (RFC 8628; the `[device_flow]` table).
+///
+/// ```
+/// let tenant = mock_idp::TenantConfig::from_toml(r#"
+///     [device_flow]
+///     interval = 1
+/// "#).unwrap();
+/// assert_eq!(tenant.device_flow.interval, 1);
+/// assert_eq!(tenant.device_flow.expires_in, 900, "Auth0's default stays");
+/// ```
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeviceFlowSettings {
+    /// Seconds a device code and its user code live (Auth0 answers 900).
+    pub expires_in: u64,
+    /// Seconds a device must wait between polls (Auth0 answers 5); a poll sooner than that
+    /// gets `slow_down`. Measured on the mock clock.
+    pub interval: u64,
+}
+
+impl Default for DeviceFlowSettings {
+    fn default() -> Self {
+        Self {
+            expires_in: 900,
+            interval: 5,
+        }
+    }
+}
+
 /// How the mock sends back-channel logouts (the `[backchannel_logout]` table).
 ///
 /// ```

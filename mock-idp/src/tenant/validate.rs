@@ -1,6 +1,6 @@
 //! What makes a tenant impossible, refused at start and at every config load.
 
-use super::{ConfigError, MANAGEMENT_AUDIENCE, TenantConfig, User};
+use super::{AppType, ConfigError, DEVICE_CODE, MANAGEMENT_AUDIENCE, TenantConfig, User};
 use crate::issuance::keys::Algorithm;
 
 impl TenantConfig {
@@ -50,6 +50,16 @@ impl TenantConfig {
             {
                 return invalid(format!(
                     "client {} has back-channel logout URL {url:?}: it must be an absolute http(s) URL without a fragment",
+                    client.client_id
+                ));
+            }
+            let lists_device_code = client
+                .grant_types
+                .as_ref()
+                .is_some_and(|g| g.iter().any(|g| g == DEVICE_CODE));
+            if lists_device_code && client.app_type != AppType::Native {
+                return invalid(format!(
+                    "client {} lists the device code grant, which Auth0 allows native applications only: set app_type = \"native\"",
                     client.client_id
                 ));
             }

@@ -24,7 +24,7 @@ fn cases() -> Vec<Case> {
         (
             "unsupported_grant_type",
             vec![
-                ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+                ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
                 ("client_id", "sample-spa"),
             ],
             400,

@@ -12,6 +12,7 @@ mod client_credentials;
 mod code_flow_snapshots;
 mod control;
 mod control_guard;
+mod device_flow;
 mod discovery_and_jwks;
 mod errors;
 mod expectations;

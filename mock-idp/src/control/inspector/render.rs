@@ -13,7 +13,7 @@ use crate::explain::words::{duration, timestamp};
 use crate::http::html::escape;
 use crate::store::issued::{IssuedBy, IssuedToken, TokenUse};
 use crate::store::retired_keys::RetiredBy;
-use crate::tenant::PASSWORD_REALM;
+use crate::tenant::{DEVICE_CODE, PASSWORD_REALM};
 
 /// How many rows and tokens the page shows; `GET /_mock/requests` and `GET /_mock/tokens`
 /// have them all.
@@ -21,16 +21,17 @@ const SHOWN_REQUESTS: usize = 200;
 const SHOWN_TOKENS: usize = 50;
 
 /// The grant types a client may be allowed, by their wire names.
-const GRANT_TYPES: [&str; 5] = [
+const GRANT_TYPES: [&str; 6] = [
     "authorization_code",
     "refresh_token",
     "password",
     PASSWORD_REALM,
     "client_credentials",
+    DEVICE_CODE,
 ];
 
 /// The endpoints the Requests filter offers, in the journal's names.
-const ENDPOINTS: [Endpoint; 14] = [
+const ENDPOINTS: [Endpoint; 15] = [
     Endpoint::Discovery,
     Endpoint::Jwks,
     Endpoint::Authorize,
@@ -40,6 +41,7 @@ const ENDPOINTS: [Endpoint; 14] = [
     Endpoint::Logout,
     Endpoint::Revoke,
     Endpoint::Par,
+    Endpoint::DeviceAuthorization,
     Endpoint::Health,
     Endpoint::Control,
     Endpoint::BackchannelLogout,
