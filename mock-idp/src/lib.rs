@@ -186,6 +186,39 @@
 //! # }
 //! ```
 //!
+//! ## The device flow
+//!
+//! A CLI or TV app registered as [`Client::native`] may use the device authorization flow
+//! (RFC 8628) at `POST /oauth/device/code`. A test plays the person at `/activate` with
+//! [`MockIdp::approve_device`] or [`MockIdp::deny_device`], finds the code a program under
+//! test asked for with [`MockIdp::device_authorizations`], and moves expiry and the polling
+//! interval with [`MockIdp::clock`]:
+//!
+//! ```
+//! # #[tokio::main] async fn main() {
+//! use std::time::Duration;
+//! use mock_idp::{Client, MockIdp};
+//! let idp = MockIdp::builder().client(Client::native("my-cli")).start().await;
+//! let http = reqwest::Client::new();
+//! let started: serde_json::Value = http.post(idp.url("/oauth/device/code"))
+//!     .form(&[("client_id", "my-cli"), ("scope", "openid offline_access")])
+//!     .send().await.unwrap().json().await.unwrap();
+//! let poll = || http.post(idp.url("/oauth/token")).form(&[
+//!     ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+//!     ("client_id", "my-cli"),
+//!     ("device_code", started["device_code"].as_str().unwrap()),
+//! ]).send();
+//!
+//! let pending: serde_json::Value = poll().await.unwrap().json().await.unwrap();
+//! assert_eq!(pending["error"], "authorization_pending");
+//!
+//! idp.approve_device(started["user_code"].as_str().unwrap(), "alice@example.com");
+//! idp.clock().advance(Duration::from_secs(5)); // the polling interval, on the mock's clock
+//! let tokens: serde_json::Value = poll().await.unwrap().json().await.unwrap();
+//! assert!(tokens["refresh_token"].is_string());
+//! # }
+//! ```
+//!
 //! ## Negative tests
 //!
 //! [`TokenBuilder`] mints deliberately bad tokens: [`expired`](TokenBuilder::expired),
