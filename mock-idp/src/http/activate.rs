@@ -209,18 +209,7 @@ fn render_code_form(status: StatusCode, typed: &str, error: Option<&str>) -> Res
 
 fn render_login(idp: &Idp, device: &DeviceView, username: &str, error: Option<&str>) -> Response {
     let tenant = idp.tenant();
-    let users: String = tenant
-        .users
-        .iter()
-        .map(|u| {
-            format!(
-                "<button type=\"submit\" name=\"login_as\" value=\"{}\" formnovalidate>{} &lt;{}&gt;</button>",
-                escape(&u.email),
-                escape(&u.display_name()),
-                escape(&u.email)
-            )
-        })
-        .collect();
+    let users = html::user_buttons(&tenant);
     let body = format!(
         "<h1>Log in</h1><p class=\"muted\">to connect {client} (code <code id=\"user-code\">{code}</code>). This is mock-idp, a test identity provider.</p>{error}\
 <form method=\"post\" action=\"{action}\"><input type=\"hidden\" name=\"user_code\" value=\"{code}\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use crate::error::ErrorCode;
+use crate::tenant::TenantConfig;
 
 /// Escapes text for HTML element content and quoted attribute values.
 pub(crate) fn escape(text: &str) -> String {
@@ -43,6 +44,23 @@ const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:28rem;margi
 h1{font-size:1.4rem}label{display:block;margin:.8rem 0 .2rem}input{width:100%;padding:.5rem;box-sizing:border-box}\
 button{padding:.5rem 1rem;margin-top:1rem;cursor:pointer}.error{color:#b00020}.users button{display:block;width:100%;text-align:left;margin:.3rem 0}\
 .muted{color:#666;font-size:.9rem}";
+
+/// One button per tenant user that logs that user in without typing (`name="login_as"`): the
+/// mock convenience on the login page and on `/activate`'s login form.
+pub(crate) fn user_buttons(tenant: &TenantConfig) -> String {
+    tenant
+        .users
+        .iter()
+        .map(|u| {
+            format!(
+                "<button type=\"submit\" name=\"login_as\" value=\"{}\" formnovalidate>{} &lt;{}&gt;</button>",
+                escape(&u.email),
+                escape(&u.display_name()),
+                escape(&u.email)
+            )
+        })
+        .collect()
+}
 
 /// A complete page around `body` (already escaped).
 pub(crate) fn page(title: &str, body: &str) -> String {

@@ -147,18 +147,7 @@ fn render_login(
         escape(id),
         escape(&txn.csrf)
     );
-    let users: String = tenant
-        .users
-        .iter()
-        .map(|u| {
-            format!(
-                "<button type=\"submit\" name=\"login_as\" value=\"{}\" formnovalidate>{} &lt;{}&gt;</button>",
-                escape(&u.email),
-                escape(&u.display_name()),
-                escape(&u.email)
-            )
-        })
-        .collect();
+    let users = html::user_buttons(&tenant);
     // The main submit button comes first: it is the form's default button for Enter.
     let body = format!(
         "<h1>{heading}</h1><p class=\"muted\">to continue to {client}. This is mock-idp, a test identity provider.</p>{error}\

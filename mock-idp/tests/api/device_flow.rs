@@ -58,6 +58,24 @@ async fn poll(idp: &MockIdp, device_code: &str) -> (u16, Value) {
     .await
 }
 
+/// Posts the `/activate` form of `page` (its user code and CSRF token) with `fields`.
+async fn submit_activate(
+    browser: &Browser<'_>,
+    page: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let (user_code, csrf) = (hidden(page, "user_code"), hidden(page, "csrf"));
+    let mut form = vec![("user_code", user_code.as_str()), ("csrf", csrf.as_str())];
+    form.extend_from_slice(fields);
+    browser
+        .http
+        .post(browser.idp.url("/activate"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+}
+
 fn code(body: &Value, name: &str) -> String {
     body[name].as_str().unwrap().to_owned()
 }
@@ -527,32 +545,16 @@ async fn a_person_enters_the_code_logs_in_and_confirms_at_activate() {
         .text()
         .await
         .unwrap();
-    let logged_in = browser
-        .http
-        .post(idp.url("/activate"))
-        .form(&[
-            ("user_code", hidden(&login, "user_code").as_str()),
-            ("csrf", hidden(&login, "csrf").as_str()),
-            ("username", "alice@example.com"),
-            ("password", "password"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let logged_in = submit_activate(
+        &browser,
+        &login,
+        &[("username", "alice@example.com"), ("password", "password")],
+    )
+    .await;
     assert_eq!(logged_in.status(), StatusCode::SEE_OTHER);
     let next = logged_in.headers()["location"].to_str().unwrap().to_owned();
     let confirm = browser.get(&next).await.text().await.unwrap();
-    let done = browser
-        .http
-        .post(idp.url("/activate"))
-        .form(&[
-            ("user_code", hidden(&confirm, "user_code").as_str()),
-            ("csrf", hidden(&confirm, "csrf").as_str()),
-            ("decision", "confirm"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let done = submit_activate(&browser, &confirm, &[("decision", "confirm")]).await;
 
     // Assert
     assert!(entry.contains("name=\"user_code\""), "{entry}");
@@ -594,17 +596,7 @@ async fn cancelling_at_activate_denies_the_device() {
         .text()
         .await
         .unwrap();
-    let done = browser
-        .http
-        .post(idp.url("/activate"))
-        .form(&[
-            ("user_code", hidden(&confirm, "user_code").as_str()),
-            ("csrf", hidden(&confirm, "csrf").as_str()),
-            ("decision", "cancel"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let done = submit_activate(&browser, &confirm, &[("decision", "cancel")]).await;
 
     assert_eq!(done.status(), StatusCode::OK);
     assert_eq!(
@@ -659,18 +651,12 @@ async fn a_wrong_password_or_code_at_activate_says_so_and_starts_nothing() {
         .await
         .unwrap();
 
-    let wrong = browser
-        .http
-        .post(idp.url("/activate"))
-        .form(&[
-            ("user_code", hidden(&login, "user_code").as_str()),
-            ("csrf", hidden(&login, "csrf").as_str()),
-            ("username", "alice@example.com"),
-            ("password", "nope"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let wrong = submit_activate(
+        &browser,
+        &login,
+        &[("username", "alice@example.com"), ("password", "nope")],
+    )
+    .await;
     let unknown = browser.get("/activate?user_code=BBBB-BBBB").await;
 
     assert_eq!(wrong.status(), StatusCode::OK);
