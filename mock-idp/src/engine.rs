@@ -22,6 +22,7 @@ use crate::store::backchannel::BackchannelLogouts;
 use crate::store::codes::AuthorizationCodes;
 use crate::store::device::{Approval, DecideRefusal, DeviceAuthorizations};
 use crate::store::issued::{IssuedBy, IssuedTokens, TokenUse};
+use crate::store::logins::Logins;
 use crate::store::opaque::OpaqueTokens;
 use crate::store::pushed::PushedRequests;
 use crate::store::refresh::RefreshTokens;
@@ -30,7 +31,7 @@ use crate::store::revoked::RevokedTokens;
 use crate::store::sessions::{SessionInfo, Sessions};
 use crate::store::transactions::{AuthorizationRequest, Transactions};
 use crate::store::{read, write};
-use crate::tenant::TenantConfig;
+use crate::tenant::{TenantConfig, User};
 
 pub(crate) type SharedIdp = Arc<Idp>;
 
@@ -220,6 +221,8 @@ pub(crate) struct Idp {
     pub(crate) opaque_tokens: OpaqueTokens,
     pub(crate) sessions: Sessions,
     pub(crate) transactions: Transactions,
+    /// Users' `logins_count` and `last_login`, apart from the tenant so a login copies no user.
+    pub(crate) logins: Logins,
     /// Authorization requests pushed to `/oauth/par`, by `request_uri`.
     pub(crate) pushed: PushedRequests,
     /// The `jti`s of accepted `private_key_jwt` assertions, until they expire.
@@ -312,6 +315,7 @@ impl Idp {
             opaque_tokens: OpaqueTokens::default(),
             sessions: Sessions::default(),
             transactions: Transactions::default(),
+            logins: Logins::default(),
             pushed: PushedRequests::default(),
             assertions: SpentAssertions::default(),
             issued: IssuedTokens::default(),
@@ -355,6 +359,7 @@ impl Idp {
         let mut guard = write(&self.tenant);
         let mut tenant = (**guard).clone();
         let out = change(&mut tenant);
+        self.logins.keep_only(&tenant.users);
         *guard = Arc::new(tenant);
         out
     }
@@ -368,20 +373,17 @@ impl Idp {
         let mut guard = write(&self.tenant);
         let mut tenant = (**guard).clone();
         let out = change(&mut tenant)?;
+        self.logins.keep_only(&tenant.users);
         *guard = Arc::new(tenant);
         Ok(out)
     }
 
-    /// Counts a successful login of `sub` (Auth0's `last_login` and `logins_count`), by the
-    /// mock's clock.
-    pub(crate) fn record_login(&self, sub: &str) {
-        let now = crate::clock::iso8601(self.clock.now());
-        self.update_tenant(|tenant| {
-            if let Some(user) = tenant.users.iter_mut().find(|u| u.has_sub(sub)) {
-                user.last_login = Some(now);
-                user.logins_count = user.logins_count.saturating_add(1);
-            }
-        });
+    /// Counts a successful login of `user` (Auth0's `last_login` and `logins_count`), by the
+    /// mock's clock: one entry in [`Logins`], not a copy of the tenant. Users are shown with
+    /// it through `idp.logins.merged(user)`.
+    pub(crate) fn record_login(&self, user: &User) {
+        self.logins
+            .record(user, crate::clock::iso8601(self.clock.now()));
     }
 
     /// A test's decision on a pending device authorization, without a browser: approve as the
@@ -522,18 +524,19 @@ impl Idp {
         self.opaque_tokens.clear();
         self.sessions.clear();
         self.transactions.clear();
+        self.logins.clear();
         self.backchannel_logouts.clear();
         self.pushed.clear();
         self.assertions.clear();
     }
 
-    /// Logs `sub` in: a new session (lasting the tenant's `tokens.session`) replacing
+    /// Logs `user` in: a new session (lasting the tenant's `tokens.session`) replacing
     /// `previous`. Returns the cookie value.
-    pub(crate) fn log_in(&self, sub: &str, previous: Option<&str>) -> (String, SessionInfo) {
-        self.record_login(sub);
+    pub(crate) fn log_in(&self, user: &User, previous: Option<&str>) -> (String, SessionInfo) {
+        self.record_login(user);
         let ttl = i64::try_from(self.tenant().tokens.session).unwrap_or(i64::MAX / 4);
         self.sessions
-            .login(&self.ids, self.clock.now(), ttl, sub, previous)
+            .login(&self.ids, self.clock.now(), ttl, &user.sub(), previous)
     }
 
     /// Parks `request` until the user has logged in (or consented, for `session`'s user).
@@ -555,5 +558,54 @@ impl Idp {
     /// An absolute URL at the issuer's origin (and path, if the issuer has one).
     pub(crate) fn public_url(&self, path: &str) -> String {
         format!("{}{}", self.issuer(), path.trim_start_matches('/'))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_login_is_counted_without_copying_the_tenant() {
+        // Arrange
+        let idp = Idp::new(IdpConfig::default().deterministic(true), 4000).unwrap();
+        let before = idp.tenant();
+        let alice = before.user_by_sub("auth0|alice").unwrap();
+
+        // Act
+        idp.record_login(alice);
+        idp.record_login(alice);
+
+        // Assert
+        assert!(
+            Arc::ptr_eq(&before, &idp.tenant()),
+            "the snapshot is the same one"
+        );
+        let merged = idp.logins.merged(alice);
+        assert_eq!(merged.logins_count, 2);
+        assert_eq!(
+            merged.last_login.as_deref(),
+            Some("2030-01-01T00:00:00.000Z")
+        );
+    }
+
+    #[test]
+    fn a_tenant_change_that_removes_a_user_forgets_its_logins() {
+        // Arrange
+        let idp = Idp::new(IdpConfig::default(), 4000).unwrap();
+        let tenant = idp.tenant();
+        let (alice, bob) = (
+            tenant.user_by_sub("auth0|alice").unwrap(),
+            tenant.user_by_sub("auth0|bob").unwrap(),
+        );
+        idp.record_login(alice);
+        idp.record_login(bob);
+
+        // Act
+        idp.update_tenant(|t| t.users.retain(|u| !u.has_sub("auth0|bob")));
+
+        // Assert
+        assert_eq!(idp.logins.merged(alice).logins_count, 1);
+        assert_eq!(idp.logins.merged(bob).logins_count, 0);
     }
 }

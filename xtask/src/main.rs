@@ -2,7 +2,8 @@
 //! every machine that has cargo and Node.
 //!
 //! - `cargo xtask test`: every test — Rust (unit, integration, doc), the SPA's lint and unit
-//!   tests, the Playwright browser suites, and the SDK suites (Auth0's Node SDKs, `tests/sdk`).
+//!   tests, the Playwright browser suites, and the SDK suites (Auth0's Node SDKs, `tests/sdk`;
+//!   auth0-python, `tests/python`).
 //! - `cargo xtask demo`: the demo stack (see `demo.rs`).
 //! - `cargo xtask image [--sample-api]`: the container image `mock-idp:local` (see `image.rs`).
 
@@ -45,17 +46,17 @@ fn workspace_root() -> PathBuf {
 struct Step {
     name: &'static str,
     dir: PathBuf,
-    program: &'static str,
+    program: String,
     args: Vec<&'static str>,
     env: Vec<(&'static str, String)>,
 }
 
 impl Step {
-    fn new(name: &'static str, dir: &Path, program: &'static str, args: &[&'static str]) -> Self {
+    fn new(name: &'static str, dir: &Path, program: &str, args: &[&'static str]) -> Self {
         Self {
             name,
             dir: dir.to_path_buf(),
-            program,
+            program: program.to_owned(),
             args: args.to_vec(),
             env: vec![],
         }
@@ -76,6 +77,10 @@ fn test(root: &Path) -> Result<(), String> {
     steps.extend(browser_steps(root, &spa)?);
     steps.extend(sdk_steps(root));
     let mut skipped = Vec::new();
+    match python_steps(root)? {
+        Ok(more) => steps.extend(more),
+        Err(why) => skipped.push(why),
+    }
     match container_steps(root)? {
         Ok(more) => steps.extend(more),
         Err(why) => skipped.push(why),
@@ -85,7 +90,7 @@ fn test(root: &Path) -> Result<(), String> {
     for step in steps {
         eprintln!("\n==> {}", step.name);
         let t = Instant::now();
-        let status = Command::new(step.program)
+        let status = Command::new(&step.program)
             .args(&step.args)
             .current_dir(&step.dir)
             .envs(step.env.iter().map(|(k, v)| (*k, v.as_str())))
@@ -213,6 +218,71 @@ fn sdk_steps(root: &Path) -> Vec<Step> {
         )
     });
     steps
+}
+
+/// The auth0-python suite in `tests/python`: a venv of its own (`tests/python/.venv`, made
+/// with `python3 -m venv` once), the pinned `requirements.txt`, then pytest against the mock
+/// binary that `browser_steps` built. Without a python3 that can make a venv it is skipped,
+/// loudly, and the reason comes back as the inner `Err`; under `CI=true` that fails the run
+/// (the outer `Err`) instead.
+fn python_steps(root: &Path) -> Result<Result<Vec<Step>, String>, String> {
+    let suite = root.join("tests/python");
+    let venv_ok = Command::new("python3")
+        .args(["-c", "import ensurepip, venv"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !venv_ok {
+        let message = "Python suite (auth0-python): no python3 that can make a venv. Install \
+                       Debian's python3 and python3-venv (.ci/run does) to run it."
+            .to_string();
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            return Err(format!(
+                "{message}\n       CI=true: the Python suite must run, so this is a failure."
+            ));
+        }
+        eprintln!("\n!!! SKIPPING the {message}\n");
+        return Ok(Err(message));
+    }
+    let python = suite.join(".venv/bin/python").display().to_string();
+    let mut steps = Vec::new();
+    if !suite.join(".venv/bin/python").is_file() {
+        steps.push(Step::new(
+            "python: python3 -m venv tests/python/.venv",
+            &suite,
+            "python3",
+            &["-m", "venv", ".venv"],
+        ));
+    }
+    steps.push(Step::new(
+        "python: pip install -r requirements.txt",
+        &suite,
+        &python,
+        &[
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-r",
+            "requirements.txt",
+        ],
+    ));
+    let bin = target_dir(root)
+        .join("debug/mock-idp")
+        .display()
+        .to_string();
+    steps.push(Step {
+        env: vec![("MOCK_IDP_BIN", bin)],
+        ..Step::new(
+            "python: auth0-python against mock-idp (pytest)",
+            &suite,
+            &python,
+            &["-m", "pytest"],
+        )
+    });
+    Ok(Ok(steps))
 }
 
 /// The container suite (`tests/tests/container/`): build the images, then run the tests that

@@ -506,7 +506,9 @@ impl MockIdp {
     /// # }
     /// ```
     pub fn user(&self, login: &str) -> Option<User> {
-        self.idp.tenant().user_by_login(login).cloned()
+        let tenant = self.idp.tenant();
+        let user = tenant.user_by_login(login)?;
+        Some(self.idp.logins.merged(user).into_owned())
     }
 
     /// Adds or replaces a client while the mock runs.

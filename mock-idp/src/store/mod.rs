@@ -17,13 +17,15 @@
 //! (`Sessions::note_client`) while the code or device grant holds its entry, which is safe because
 //! nothing is ever locked while a session store is held. The [`opaque`] access tokens' lock
 //! comes last (redeeming a code issues one while it holds the code) and is never held while
-//! taking another.
+//! taking another. The users' [`logins`] are taken under the tenant's write lock (a tenant
+//! change forgets the ids it removed) and never hold another.
 
 pub(crate) mod assertions;
 pub(crate) mod backchannel;
 pub(crate) mod codes;
 pub(crate) mod device;
 pub(crate) mod issued;
+pub(crate) mod logins;
 pub(crate) mod opaque;
 pub(crate) mod pushed;
 pub(crate) mod refresh;

@@ -1020,3 +1020,207 @@ async fn the_management_api_is_journaled_and_can_be_made_to_fail_like_any_endpoi
         .collect();
     assert_eq!(journaled.len(), 2);
 }
+
+fn emails_of(users: &Value) -> Vec<&str> {
+    users
+        .as_array()
+        .unwrap_or_else(|| panic!("an array of users: {users}"))
+        .iter()
+        .map(|u| u["email"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn users_are_sorted_by_the_field_and_order_given_missing_values_last() {
+    // Arrange
+    let idp = MockIdp::builder()
+        .without_default_tenant()
+        .api(mock_idp::Api::new("https://unused"))
+        .client(
+            mock_idp::Client::m2m("sample-m2m", "sample-m2m-secret")
+                .grant(mock_idp::MANAGEMENT_AUDIENCE, ["read:users"]),
+        )
+        .user(User {
+            given_name: Some("Zoe".into()),
+            created_at: Some("2026-03-01T00:00:00.000Z".into()),
+            ..User::new("b@example.com")
+        })
+        .user(User {
+            created_at: Some("2026-01-01T00:00:00.000Z".into()),
+            ..User::new("C@example.com")
+        })
+        .user(User {
+            given_name: Some("Adam".into()),
+            created_at: Some("2026-02-01T00:00:00.000Z".into()),
+            ..User::new("a@example.com")
+        })
+        .start()
+        .await;
+    let management = Management::new(&idp).await;
+
+    // Act
+    let (_, email_up) = management.get("/users?sort=email%3A1").await;
+    let (_, email_down) = management.get("/users?sort=email:-1").await;
+    let (_, newest) = management.get("/users?sort=created_at:-1").await;
+    let (_, given_up) = management.get("/users?sort=given_name:1").await;
+    let (_, given_down) = management.get("/users?sort=given_name:-1").await;
+    let (_, paged) = management
+        .get("/users?sort=email:1&per_page=2&page=1&include_totals=true")
+        .await;
+
+    // Assert
+    assert_eq!(
+        emails_of(&email_up),
+        ["a@example.com", "b@example.com", "C@example.com"],
+        "emails compare as Auth0 keeps them, in lower case"
+    );
+    assert_eq!(
+        emails_of(&email_down),
+        ["C@example.com", "b@example.com", "a@example.com"]
+    );
+    assert_eq!(
+        emails_of(&newest),
+        ["b@example.com", "a@example.com", "C@example.com"]
+    );
+    assert_eq!(
+        emails_of(&given_up),
+        ["a@example.com", "b@example.com", "C@example.com"]
+    );
+    assert_eq!(
+        emails_of(&given_down),
+        ["b@example.com", "a@example.com", "C@example.com"],
+        "a user without the field comes last in either order"
+    );
+    assert_eq!(emails_of(&paged["users"]), ["C@example.com"]);
+    assert_eq!(paged["total"], 3);
+}
+
+#[tokio::test]
+async fn users_sort_by_the_logins_the_mock_counted() {
+    // Arrange
+    let idp = MockIdp::builder().deterministic().start().await;
+    let management = Management::new(&idp).await;
+    password_grant(&idp, "alice@example.com", "openid").await;
+    idp.clock().advance_secs(60);
+    password_grant(&idp, "bob@example.com", "openid").await;
+    password_grant(&idp, "bob@example.com", "openid").await;
+    management.create_user("carol@example.com", json!({})).await;
+
+    // Act
+    let (_, most) = management.get("/users?sort=logins_count:-1").await;
+    let (_, earliest) = management.get("/users?sort=last_login:1").await;
+    let (_, latest) = management.get("/users?sort=last_login:-1").await;
+    let (_, twice) = management.get("/users?q=logins_count%3A2").await;
+
+    // Assert
+    assert_eq!(
+        emails_of(&most),
+        ["bob@example.com", "alice@example.com", "carol@example.com"]
+    );
+    assert_eq!(
+        emails_of(&earliest),
+        ["alice@example.com", "bob@example.com", "carol@example.com"],
+        "carol never logged in: last either way"
+    );
+    assert_eq!(
+        emails_of(&latest),
+        ["bob@example.com", "alice@example.com", "carol@example.com"]
+    );
+    assert_eq!(emails_of(&twice), ["bob@example.com"]);
+}
+
+#[tokio::test]
+async fn a_sort_the_mock_cannot_do_is_400_invalid_query_string() {
+    // Arrange
+    let idp = MockIdp::start().await;
+    let management = Management::new(&idp).await;
+
+    // Act
+    let mut answers = Vec::new();
+    for sort in [
+        "password:1",
+        "app_metadata.plan:1",
+        "email:asc",
+        "email:0",
+        "email",
+        ":1",
+        "",
+    ] {
+        let path = format!("/users?sort={}", id_path(sort));
+        answers.push((sort, management.get(&path).await));
+    }
+
+    // Assert
+    for (sort, (status, body)) in answers {
+        assert_eq!(status, 400, "{sort:?}: {body}");
+        assert_eq!(
+            body["errorCode"], "invalid_query_string",
+            "{sort:?}: {body}"
+        );
+        assert_eq!(body["statusCode"], 400, "{sort:?}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn the_users_list_takes_the_primary_order_flag_auth0_python_sends() {
+    // Arrange
+    let idp = MockIdp::start().await;
+    let management = Management::new(&idp).await;
+
+    // Act
+    let (taken, users) = management
+        .get("/users?primary_order=false&include_totals=true")
+        .await;
+    let (refused, body) = management.get("/users?primary_order=maybe").await;
+
+    // Assert
+    assert_eq!(taken, 200, "{users}");
+    assert_eq!(users["total"], 2);
+    assert_eq!(refused, 400, "{body}");
+    assert_eq!(body["errorCode"], "invalid_query_string");
+}
+
+#[tokio::test]
+async fn a_user_deleted_and_created_again_starts_with_no_logins() {
+    // Arrange
+    let idp = MockIdp::start().await;
+    let management = Management::new(&idp).await;
+    password_grant(&idp, "bob@example.com", "openid").await;
+    assert_eq!(
+        management.get("/users/auth0%7Cbob").await.1["logins_count"],
+        1
+    );
+
+    // Act
+    management.delete("/users/auth0%7Cbob", None).await;
+    let bob = management
+        .create_user("bob@example.com", json!({ "user_id": "bob" }))
+        .await;
+
+    // Assert
+    assert_eq!(bob["user_id"], "auth0|bob");
+    assert_eq!(bob["logins_count"], 0);
+    assert!(bob.get("last_login").is_none(), "{bob}");
+}
+
+#[tokio::test]
+async fn a_reset_forgets_the_logins_counted_and_a_users_configured_count_is_the_start() {
+    // Arrange
+    let idp = MockIdp::builder()
+        .user(User {
+            logins_count: 5,
+            ..User::new("carol@example.com")
+        })
+        .start()
+        .await;
+    password_grant(&idp, "carol@example.com", "openid").await;
+    assert_eq!(idp.user("carol@example.com").unwrap().logins_count, 6);
+
+    // Act
+    idp.reset();
+
+    // Assert
+    let carol = idp.user("carol@example.com").unwrap();
+    assert_eq!(carol.logins_count, 5);
+    assert_eq!(carol.last_login, None);
+}

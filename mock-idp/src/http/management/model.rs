@@ -19,8 +19,9 @@ pub(super) fn user_not_found() -> ApiError {
     ApiError::not_found("inexistent_user", "The user does not exist.")
 }
 
-/// A user as the Management API shows it.
+/// A user as the Management API shows it, with the logins counted so far.
 pub(super) fn user_json(idp: &Idp, user: &User) -> Value {
+    let user = &*idp.logins.merged(user);
     let mut out = json!({
         "user_id": user.sub(),
         "email": user.email,

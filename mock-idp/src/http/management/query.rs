@@ -1,10 +1,12 @@
 //! Query strings: the parameters a route takes, pagination as Auth0 pages (`page` from 0,
 //! `per_page` up to 100, `include_totals`), and the user search `q`.
 
+use std::cmp::Ordering;
+
 use serde_json::{Map, Value, json};
 
 use super::error::ApiError;
-use crate::tenant::User;
+use crate::tenant::{PROFILE_TIME, User};
 
 /// A route's query parameters, checked against the names it takes (Auth0 refuses others).
 pub(crate) struct Query(Vec<(String, String)>);
@@ -37,7 +39,7 @@ impl Query {
             .map(|(_, v)| v.as_str())
     }
 
-    fn flag(&self, name: &str) -> Result<bool, ApiError> {
+    pub(crate) fn flag(&self, name: &str) -> Result<bool, ApiError> {
         match self.get(name) {
             None | Some("false") => Ok(false),
             Some("true") => Ok(true),
@@ -204,6 +206,12 @@ impl Search {
     pub(crate) fn matches(&self, user: &User) -> bool {
         self.0.iter().all(|t| t.matches(user))
     }
+
+    /// Whether a term reads what logins change (`logins_count`): then each user must be
+    /// merged with its logins before it is matched.
+    pub(crate) fn needs_logins(&self) -> bool {
+        self.0.iter().any(|t| t.field == "logins_count")
+    }
 }
 
 impl Term {
@@ -259,6 +267,126 @@ impl Term {
             text.eq_ignore_ascii_case(value)
         } else {
             text == value
+        }
+    }
+}
+
+/// The users list's `sort`: `field:1` (ascending) or `field:-1` (descending), on the
+/// profile fields Auth0 sorts by (not metadata, which Auth0 does not sort by either). Users
+/// without the field (no `last_login`, no `given_name`) come last in both orders, and ties
+/// keep the tenant's order.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Sort {
+    field: SortField,
+    descending: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum SortField {
+    UserId,
+    Email,
+    Name,
+    Nickname,
+    GivenName,
+    FamilyName,
+    CreatedAt,
+    UpdatedAt,
+    LastLogin,
+    LoginsCount,
+}
+
+const SORT_FIELDS: [(&str, SortField); 10] = [
+    ("user_id", SortField::UserId),
+    ("email", SortField::Email),
+    ("name", SortField::Name),
+    ("nickname", SortField::Nickname),
+    ("given_name", SortField::GivenName),
+    ("family_name", SortField::FamilyName),
+    ("created_at", SortField::CreatedAt),
+    ("updated_at", SortField::UpdatedAt),
+    ("last_login", SortField::LastLogin),
+    ("logins_count", SortField::LoginsCount),
+];
+
+/// A user's value for a sort: text, or a count, or nothing.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+enum SortKey {
+    Text(String),
+    Number(u64),
+}
+
+impl Sort {
+    pub(crate) fn parse(sort: &str) -> Result<Self, ApiError> {
+        let (field, order) = sort
+            .rsplit_once(':')
+            .filter(|(field, _)| {
+                !field.is_empty()
+                    && field
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+            })
+            .ok_or_else(|| {
+                ApiError::invalid_query(format!(
+                    "String does not match pattern ^(([a-zA-Z0-9_\\.]+))\\:(1|-1)$: {sort} on property sort"
+                ))
+            })?;
+        let descending = match order {
+            "1" => false,
+            "-1" => true,
+            _ => {
+                return Err(ApiError::invalid_query(format!(
+                    "Invalid sort order {order:?}: 1 (ascending) or -1 (descending) on property sort"
+                )));
+            }
+        };
+        let field = SORT_FIELDS
+            .iter()
+            .find(|(name, _)| *name == field)
+            .map(|(_, f)| *f)
+            .ok_or_else(|| {
+                ApiError::invalid_query(format!(
+                    "Invalid sort field {field:?}: the mock sorts users by {}",
+                    SORT_FIELDS.map(|(name, _)| name).join(", ")
+                ))
+            })?;
+        Ok(Self { field, descending })
+    }
+
+    /// Whether the field is one that logins change (`last_login`, `logins_count`): then the
+    /// users sorted must be merged with their logins first.
+    pub(crate) fn needs_logins(&self) -> bool {
+        matches!(self.field, SortField::LastLogin | SortField::LoginsCount)
+    }
+
+    /// Sorts `users` (stable: ties keep their order).
+    pub(crate) fn apply<U: std::ops::Deref<Target = User>>(&self, users: &mut Vec<U>) {
+        let mut keyed: Vec<(Option<SortKey>, U)> =
+            users.drain(..).map(|u| (self.key(&u), u)).collect();
+        keyed.sort_by(|(a, _), (b, _)| match (a, b) {
+            (None, None) => Ordering::Equal,
+            (None, Some(_)) => Ordering::Greater,
+            (Some(_), None) => Ordering::Less,
+            (Some(a), Some(b)) if self.descending => b.cmp(a),
+            (Some(a), Some(b)) => a.cmp(b),
+        });
+        users.extend(keyed.into_iter().map(|(_, u)| u));
+    }
+
+    fn key(&self, user: &User) -> Option<SortKey> {
+        let text = |s: &str| Some(SortKey::Text(s.to_owned()));
+        let time = |t: &Option<String>| text(t.as_deref().unwrap_or(PROFILE_TIME));
+        match self.field {
+            SortField::UserId => Some(SortKey::Text(user.sub())),
+            // Auth0 keeps emails in lower case.
+            SortField::Email => Some(SortKey::Text(user.email.to_ascii_lowercase())),
+            SortField::Name => Some(SortKey::Text(user.display_name())),
+            SortField::Nickname => Some(SortKey::Text(user.nickname_or_default())),
+            SortField::GivenName => user.given_name.as_deref().and_then(text),
+            SortField::FamilyName => user.family_name.as_deref().and_then(text),
+            SortField::CreatedAt => time(&user.created_at),
+            SortField::UpdatedAt => time(&user.updated_at),
+            SortField::LastLogin => user.last_login.as_deref().and_then(text),
+            SortField::LoginsCount => Some(SortKey::Number(user.logins_count)),
         }
     }
 }

@@ -1,5 +1,7 @@
 //! `/api/v2/users`, `/api/v2/users-by-email` and a user's roles and permissions.
 
+use std::borrow::Cow;
+
 use axum::Json;
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
@@ -15,7 +17,7 @@ use super::model::{
     Holder, change_permissions, check_not_empty, find_role, permission_json, role_json, user_json,
     user_not_found,
 };
-use super::query::{PAGING, Query, Search, select};
+use super::query::{PAGING, Query, Search, Sort, select};
 use super::{json_body, path_id};
 use crate::clock::iso8601;
 use crate::engine::{Idp, SharedIdp};
@@ -55,25 +57,43 @@ pub(crate) async fn list(
             "fields",
             "include_fields",
             "connection",
+            "primary_order",
         ],
     ]
     .concat();
     let query = Query::parse(raw.as_deref(), &known)?;
     let paging = query.paging()?;
     let fields = query.fields()?;
+    // The mock's order is always deterministic; the flag is checked, not obeyed.
+    query.flag("primary_order")?;
     let search = query
         .get("q")
         .filter(|q| !q.trim().is_empty())
         .map(Search::parse)
         .transpose()?;
+    let sort = query.get("sort").map(Sort::parse).transpose()?;
     let tenant = idp.tenant();
-    let found: Vec<&User> = tenant
+    // Merging a user with its logins may clone it: done for every user only when the search
+    // or the sort reads a login field, else for the page's users alone (in `user_json`).
+    let merge = search.as_ref().is_some_and(Search::needs_logins)
+        || sort.as_ref().is_some_and(Sort::needs_logins);
+    let mut found: Vec<Cow<'_, User>> = tenant
         .users
         .iter()
+        .map(|u| {
+            if merge {
+                idp.logins.merged(u)
+            } else {
+                Cow::Borrowed(u)
+            }
+        })
         .filter(|u| search.as_ref().is_none_or(|s| s.matches(u)))
         .collect();
+    if let Some(sort) = &sort {
+        sort.apply(&mut found);
+    }
     Ok(Json(paging.page(found, "users", |u| {
-        select(user_json(&idp, u), fields.as_ref())
+        select(user_json(&idp, &u), fields.as_ref())
     })))
 }
 
