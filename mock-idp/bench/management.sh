@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The Management API's read paths as the tenant grows: `users-by-email`, `GET /users/{id}` and a
-# `q` search, with 1,000 and 10,000 users, p50/p99 latency in one run (wrk, one connection, so
-# the figure is one request's cost, not the machine's throughput). A script that reports, never
+# The Management API's read paths as the tenant grows: `users-by-email`, `GET /users/{id}`, a
+# `q` search and a sorted page, with 1,000 and 10,000 users, p50/p99 latency in one run (wrk,
+# one connection, so the figure is one request's cost, not the machine's throughput). And a
+# password login of a user in the middle (`POST /oauth/token`, RS256), which counts
+# `logins_count`: its cost should not grow with the tenant beyond finding the user. A script that reports, never
 # a test that fails a build. Loopback only; bounded in time; stops the servers it starts.
 #
 # Knobs (environment): BENCH_SIZES ("1000 10000"), BENCH_DURATION (5 s per route and size),
@@ -54,6 +56,19 @@ print("%.0f %.0f" % (found["50"], found["99"]))
 '
 }
 
+# wrk's summary line from post.lua → "p50 p99" in microseconds; a non-2xx answer is an error.
+post_percentiles() {
+  python3 -c '
+import re, sys
+m = re.search(r"BENCH_RESULT .*non2xx3xx=(\d+) .*p50_us=(\d+) p99_us=(\d+)", sys.stdin.read())
+if not m:
+    sys.exit("management.sh: wrk printed no BENCH_RESULT")
+if int(m.group(1)):
+    sys.exit("management.sh: non-2xx answers during the run")
+print(m.group(2), m.group(3))
+'
+}
+
 printf '| users | route | p50 | p99 |\n|---|---|---|---|\n'
 for n in $sizes; do
   config="$work/tenant-$n.toml"
@@ -80,7 +95,8 @@ PY
   for route in \
     "users-by-email|/api/v2/users-by-email?email=user$mid%40example.com" \
     "GET /users/{id}|/api/v2/users/auth0%7Cuser$mid" \
-    "q (email AND app_metadata)|/api/v2/users?q=email%3A%22user$mid%40example.com%22%20AND%20app_metadata.n%3A$mid"; do
+    "q (email AND app_metadata)|/api/v2/users?q=email%3A%22user$mid%40example.com%22%20AND%20app_metadata.n%3A$mid" \
+    "sort=email:-1, first page of 50|/api/v2/users?sort=email%3A-1"; do
     name="${route%%|*}"
     path="${route#*|}"
     curl -fs -o /dev/null -H "Authorization: Bearer $token" "http://127.0.0.1:$port$path" ||
@@ -89,6 +105,12 @@ PY
       -H "Authorization: Bearer $token" "http://127.0.0.1:$port$path" | percentiles)
     printf '| %s | %s | %s µs | %s µs |\n' "$n" "$name" "$p50" "$p99"
   done
+  login="grant_type=password&client_id=sample-spa&username=user$mid%40example.com&password=password&audience=https%3A%2F%2Fsample-api"
+  curl -fs -o /dev/null "http://127.0.0.1:$port/oauth/token" -d "$login" ||
+    { echo "management.sh: the password login did not answer 200" >&2; exit 1; }
+  read -r p50 p99 < <(BENCH_BODY="$login" timeout $(( duration + 10 )) wrk -t1 -c1 -d"${duration}s" \
+    -s "$root/mock-idp/bench/post.lua" "http://127.0.0.1:$port/oauth/token" | post_percentiles)
+  printf '| %s | %s | %s µs | %s µs |\n' "$n" "password login (counts logins_count)" "$p50" "$p99"
   kill "$pid"
   wait "$pid" 2>/dev/null || true
   pid=""
