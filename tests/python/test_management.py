@@ -14,7 +14,12 @@ import pytest
 from auth0.authentication import GetToken
 from auth0.authentication.exceptions import Auth0Error
 from auth0.management import ManagementClient
-from auth0.management.errors import BadRequestError, ConflictError, NotFoundError
+from auth0.management.errors import (
+    BadRequestError,
+    ConflictError,
+    NotFoundError,
+    UnauthorizedError,
+)
 
 from tenant import M2M_ID, M2M_SECRET, REALM
 from mock_idp import Mock
@@ -75,6 +80,19 @@ def test_a_client_with_credentials_fetches_its_own_token_for_the_default_audienc
     assert bob.email == "bob@example.com"
     asked = [e for e in https_mock.endpoints() if e != "control"]
     assert asked[:1] == ["token"], asked
+
+
+def test_a_token_the_mock_did_not_issue_is_the_sdks_unauthorized_error(https_mock: Mock) -> None:
+    # Arrange
+    management = ManagementClient(domain=https_mock.host, token="not-a-token")
+
+    # Act
+    with pytest.raises(UnauthorizedError) as raised:
+        management.users.get("auth0|alice")
+
+    # Assert
+    assert raised.value.status_code == 401
+    assert raised.value.body["errorCode"] == "invalid_token"
 
 
 def test_users_list_pages_through_every_user(management: ManagementClient) -> None:
@@ -224,6 +242,7 @@ def test_a_role_assigned_through_the_sdk_reaches_alices_next_token(
     # Assert
     assert [r.name for r in management.roles.list()] == ["report-writer"]
     assert [r.id for r in management.users.roles.list("auth0|alice")] == [role.id]
+    assert [u.user_id for u in management.roles.users.list(role.id)] == ["auth0|alice"]
     after = payload(login(https_mock, "alice@example.com", "password")["access_token"])
     assert "write:reports" not in before["permissions"]
     assert after["permissions"] == ["write:reports"]

@@ -1224,3 +1224,41 @@ async fn a_reset_forgets_the_logins_counted_and_a_users_configured_count_is_the_
     assert_eq!(carol.logins_count, 5);
     assert_eq!(carol.last_login, None);
 }
+
+#[tokio::test]
+async fn a_roles_users_come_in_checkpoint_pages_with_from_and_take() {
+    // Arrange
+    let idp = MockIdp::builder()
+        .role(Role::new("reader"))
+        .user(User::new("carol@example.com").roles(["reader"]))
+        .user(User::new("dave@example.com").roles(["reader"]))
+        .user(User::new("erin@example.com").roles(["reader"]))
+        .start()
+        .await;
+    let management = Management::new(&idp).await;
+    let (_, roles) = management.get("/roles").await;
+    let users = format!("/roles/{}/users", roles[0]["id"].as_str().unwrap());
+
+    // Act: as auth0-python's roles.users.list asks, include_totals and take together.
+    let (_, first) = management
+        .get(&format!("{users}?include_totals=true&take=2"))
+        .await;
+    let next = first["next"].as_str().unwrap_or_default().to_owned();
+    let (_, second) = management
+        .get(&format!("{users}?take=2&from={}", id_path(&next)))
+        .await;
+    let (unknown, unknown_body) = management.get(&format!("{users}?from=nope")).await;
+    let (zero, _) = management.get(&format!("{users}?take=0")).await;
+
+    // Assert
+    assert_eq!(
+        emails_of(&first["users"]),
+        ["carol@example.com", "dave@example.com"]
+    );
+    assert_eq!(next, "auth0|erin");
+    assert_eq!(emails_of(&second["users"]), ["erin@example.com"]);
+    assert!(second.get("next").is_none(), "the last page: {second}");
+    assert_eq!(unknown, 400, "{unknown_body}");
+    assert_eq!(unknown_body["errorCode"], "invalid_query_string");
+    assert_eq!(zero, 400);
+}

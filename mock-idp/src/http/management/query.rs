@@ -69,6 +69,24 @@ impl Query {
         })
     }
 
+    /// Checkpoint pagination, when `from` or `take` is given (then `page`, `per_page` and
+    /// `include_totals` do not count, as on Auth0).
+    pub(crate) fn checkpoint(&self) -> Result<Option<Checkpoint>, ApiError> {
+        if self.get("from").is_none() && self.get("take").is_none() {
+            return Ok(None);
+        }
+        let take = self.number("take", 50, 100)?;
+        if take == 0 {
+            return Err(ApiError::invalid_query(
+                "Invalid value \"0\" for take: an integer from 1 to 100",
+            ));
+        }
+        Ok(Some(Checkpoint {
+            from: self.get("from").map(str::to_owned),
+            take,
+        }))
+    }
+
     /// `fields` and `include_fields`: which properties of each object to keep.
     pub(crate) fn fields(&self) -> Result<Option<(Vec<String>, bool)>, ApiError> {
         let include = self.get("include_fields") != Some("false");
@@ -82,6 +100,10 @@ impl Query {
 
 /// The parameters of the pagination that every list route takes.
 pub(crate) const PAGING: [&str; 3] = ["page", "per_page", "include_totals"];
+
+/// The parameters of checkpoint pagination, which the routes listing members take besides
+/// pages (auth0-python's `roles.users.list` sends `take` on every call).
+pub(crate) const CHECKPOINT: [&str; 2] = ["from", "take"];
 
 pub(crate) struct Paging {
     page: usize,
@@ -117,6 +139,45 @@ impl Paging {
             "total": total,
             key: page,
         })
+    }
+}
+
+/// Checkpoint pagination: `take` items from the one `from` names (the `next` of the
+/// previous answer; the first item when absent), as `{<key>: [...], "next": ...}` with
+/// `next` only while items remain. The mock's `next` is the id of the next page's first item.
+pub(crate) struct Checkpoint {
+    from: Option<String>,
+    take: usize,
+}
+
+impl Checkpoint {
+    pub(crate) fn page<T>(
+        &self,
+        items: Vec<T>,
+        key: &str,
+        id: impl Fn(&T) -> String,
+        render: impl FnMut(T) -> Value,
+    ) -> Result<Value, ApiError> {
+        let start = match &self.from {
+            None => 0,
+            Some(from) => items.iter().position(|i| id(i) == *from).ok_or_else(|| {
+                ApiError::invalid_query(format!(
+                    "Invalid value {from:?} for from: not a checkpoint of this list"
+                ))
+            })?,
+        };
+        let next = items.get(start + self.take).map(&id);
+        let page: Vec<Value> = items
+            .into_iter()
+            .skip(start)
+            .take(self.take)
+            .map(render)
+            .collect();
+        let mut out = json!({ key: page });
+        if let Some(next) = next {
+            out["next"] = next.into();
+        }
+        Ok(out)
     }
 }
 

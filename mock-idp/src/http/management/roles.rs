@@ -14,11 +14,11 @@ use super::model::{
     Holder, change_permissions, check_not_empty, find_role, permission_json, role_json,
     role_not_found, user_json, user_not_found,
 };
-use super::query::{PAGING, Query};
+use super::query::{CHECKPOINT, PAGING, Query};
 use super::{json_body, path_id};
 use crate::engine::SharedIdp;
 use crate::ids::hex_digest;
-use crate::tenant::{Role, TenantConfig};
+use crate::tenant::{Role, TenantConfig, User};
 
 fn role_exists() -> ApiError {
     ApiError::conflict("conflict", "A role with the same name already exists.")
@@ -234,7 +234,9 @@ pub(crate) async fn users(
         &headers,
         &["read:users", "read:roles", "read:role_members"],
     )?;
-    let paging = Query::parse(raw.as_deref(), &PAGING)?.paging()?;
+    let query = Query::parse(raw.as_deref(), &[&PAGING[..], &CHECKPOINT].concat())?;
+    let paging = query.paging()?;
+    let checkpoint = query.checkpoint()?;
     let id = path_id(id, role_not_found)?;
     let tenant = idp.tenant();
     let role = find_role(&tenant, &id)?;
@@ -243,10 +245,14 @@ pub(crate) async fn users(
         .iter()
         .filter(|u| u.roles.contains(&role.name))
         .collect();
-    Ok(Json(paging.page(members, "users", |u| {
+    let member = |u: &User| {
         let full = user_json(&idp, u);
         json!({ "user_id": full["user_id"], "email": full["email"], "picture": full["picture"], "name": full["name"] })
-    })))
+    };
+    Ok(Json(match checkpoint {
+        Some(checkpoint) => checkpoint.page(members, "users", |u| u.sub(), member)?,
+        None => paging.page(members, "users", member),
+    }))
 }
 
 #[derive(Deserialize)]
