@@ -83,7 +83,8 @@ class Mock:
         return [r["endpoint"] for r in self.control("GET", "requests")["requests"]]
 
     def stop(self) -> None:
-        """SIGTERM to this child only, then wait for it (SIGKILL if it does not exit)."""
+        """SIGTERM to this child only, then wait for it (SIGKILL if it does not exit); its
+        stderr file goes with it."""
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -91,6 +92,7 @@ class Mock:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self.stderr_file.unlink(missing_ok=True)
 
 
 def start_mock(config: str | None = None, tls_dir: Path | None = None) -> Mock:

@@ -1,5 +1,6 @@
 //! Query strings: the parameters a route takes, pagination as Auth0 pages (`page` from 0,
-//! `per_page` up to 100, `include_totals`), and the user search `q`.
+//! `per_page` up to 100, `include_totals`; checkpoints with `from` and `take`), the user
+//! search `q` and the users' `sort`.
 
 use std::cmp::Ordering;
 
