@@ -10,6 +10,9 @@
 //! increment, so merging is idempotent: a user merged twice is the same user. The counts
 //! belong to a user id while some user has it: the engine forgets an id when a tenant change
 //! leaves no user with it (a deleted user, and one created again later, starts from zero).
+//! A login is counted without looking the user up again, so one that races with the
+//! deletion of its user may leave an entry behind until the next change forgets it: the
+//! price of not scanning the tenant per login.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
