@@ -31,7 +31,7 @@ use crate::store::revoked::RevokedTokens;
 use crate::store::sessions::{SessionInfo, Sessions};
 use crate::store::transactions::{AuthorizationRequest, Transactions};
 use crate::store::{read, write};
-use crate::tenant::{TenantConfig, User};
+use crate::tenant::TenantConfig;
 
 pub(crate) type SharedIdp = Arc<Idp>;
 
@@ -378,12 +378,12 @@ impl Idp {
         Ok(out)
     }
 
-    /// Counts a successful login of `user` (Auth0's `last_login` and `logins_count`), by the
+    /// Counts a successful login of `sub` (Auth0's `last_login` and `logins_count`), by the
     /// mock's clock: one entry in [`Logins`], not a copy of the tenant. Users are shown with
     /// it through `idp.logins.merged(user)`.
-    pub(crate) fn record_login(&self, user: &User) {
+    pub(crate) fn record_login(&self, sub: &str) {
         self.logins
-            .record(user, crate::clock::iso8601(self.clock.now()));
+            .record(sub, crate::clock::iso8601(self.clock.now()));
     }
 
     /// A test's decision on a pending device authorization, without a browser: approve as the
@@ -530,13 +530,13 @@ impl Idp {
         self.assertions.clear();
     }
 
-    /// Logs `user` in: a new session (lasting the tenant's `tokens.session`) replacing
+    /// Logs `sub` in: a new session (lasting the tenant's `tokens.session`) replacing
     /// `previous`. Returns the cookie value.
-    pub(crate) fn log_in(&self, user: &User, previous: Option<&str>) -> (String, SessionInfo) {
-        self.record_login(user);
+    pub(crate) fn log_in(&self, sub: &str, previous: Option<&str>) -> (String, SessionInfo) {
+        self.record_login(sub);
         let ttl = i64::try_from(self.tenant().tokens.session).unwrap_or(i64::MAX / 4);
         self.sessions
-            .login(&self.ids, self.clock.now(), ttl, &user.sub(), previous)
+            .login(&self.ids, self.clock.now(), ttl, sub, previous)
     }
 
     /// Parks `request` until the user has logged in (or consented, for `session`'s user).
@@ -573,8 +573,8 @@ mod tests {
         let alice = before.user_by_sub("auth0|alice").unwrap();
 
         // Act
-        idp.record_login(alice);
-        idp.record_login(alice);
+        idp.record_login("auth0|alice");
+        idp.record_login("auth0|alice");
 
         // Assert
         assert!(
@@ -598,8 +598,8 @@ mod tests {
             tenant.user_by_sub("auth0|alice").unwrap(),
             tenant.user_by_sub("auth0|bob").unwrap(),
         );
-        idp.record_login(alice);
-        idp.record_login(bob);
+        idp.record_login("auth0|alice");
+        idp.record_login("auth0|bob");
 
         // Act
         idp.update_tenant(|t| t.users.retain(|u| !u.has_sub("auth0|bob")));

@@ -34,7 +34,7 @@ pub(super) fn exchange(
     }
     let api = requested_api(tenant, params)?;
     let scope = user_scopes(tenant, user, api, &split_scope(params.get("scope")));
-    idp.record_login(user);
+    idp.record_login(&user.sub());
     Ok(issue_for_user(
         idp,
         UserGrant {

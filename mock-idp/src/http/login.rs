@@ -107,7 +107,7 @@ pub(crate) async fn login_submit(
         return render_login(&idp, &id, &txn, &typed, Some("user is blocked"));
     }
     let previous = session_cookie::value(&headers);
-    let (cookie, _) = idp.log_in(user, previous.as_deref());
+    let (cookie, _) = idp.log_in(&user.sub(), previous.as_deref());
     idp.transactions
         .update(&id, |t| t.session = Some(cookie.clone()));
     let mut response = see_other_resume(&id);

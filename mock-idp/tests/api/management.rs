@@ -1127,6 +1127,14 @@ async fn users_sort_by_the_logins_the_mock_counted() {
         ["bob@example.com", "alice@example.com", "carol@example.com"]
     );
     assert_eq!(emails_of(&twice), ["bob@example.com"]);
+    assert_eq!(
+        (
+            most[0]["logins_count"].as_u64(),
+            twice[0]["logins_count"].as_u64()
+        ),
+        (Some(2), Some(2)),
+        "a user merged with its logins for the sort or the search shows them once"
+    );
 }
 
 #[tokio::test]

@@ -125,7 +125,7 @@ fn proceed(
                 "user is blocked",
             ));
         }
-        let (new_cookie, info) = idp.log_in(user, cookie.as_deref());
+        let (new_cookie, info) = idp.log_in(&user.sub(), cookie.as_deref());
         return after_login(
             idp,
             pending,

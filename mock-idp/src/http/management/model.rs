@@ -21,7 +21,12 @@ pub(super) fn user_not_found() -> ApiError {
 
 /// A user as the Management API shows it, with the logins counted so far.
 pub(super) fn user_json(idp: &Idp, user: &User) -> Value {
-    let user = &*idp.logins.merged(user);
+    merged_user_json(idp, &idp.logins.merged(user))
+}
+
+/// [`user_json`] of a user already merged with its logins (`Logins::merged`), which merging
+/// again would count twice.
+pub(super) fn merged_user_json(idp: &Idp, user: &User) -> Value {
     let mut out = json!({
         "user_id": user.sub(),
         "email": user.email,

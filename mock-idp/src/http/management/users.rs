@@ -14,8 +14,8 @@ use serde_json::{Map, Value, json};
 use super::auth::authorize;
 use super::error::ApiError;
 use super::model::{
-    Holder, change_permissions, check_not_empty, find_role, permission_json, role_json, user_json,
-    user_not_found,
+    Holder, change_permissions, check_not_empty, find_role, merged_user_json, permission_json,
+    role_json, user_json, user_not_found,
 };
 use super::query::{PAGING, Query, Search, Sort, select};
 use super::{json_body, path_id};
@@ -93,7 +93,12 @@ pub(crate) async fn list(
         sort.apply(&mut found);
     }
     Ok(Json(paging.page(found, "users", |u| {
-        select(user_json(&idp, &u), fields.as_ref())
+        let shown = if merge {
+            merged_user_json(&idp, &u)
+        } else {
+            user_json(&idp, &u)
+        };
+        select(shown, fields.as_ref())
     })))
 }
 
