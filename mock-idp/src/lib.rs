@@ -391,4 +391,5 @@ pub use tenant::{
     DEFAULT_CONNECTION, DeviceFlowSettings, MANAGEMENT_AUDIENCE, Permission, Role, ServerConfig,
     TenantConfig, TokenLifetimes, User,
 };
+pub use tenant::{Member, Organization, OrganizationRequireBehavior, OrganizationUsage};
 pub use tls::{Tls, TlsError};

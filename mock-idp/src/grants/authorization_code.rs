@@ -3,10 +3,10 @@
 //! authorization request, and buys tokens once.
 
 use super::params::Params;
-use super::still_granted;
+use super::{still_granted, still_member};
 use crate::engine::Idp;
 use crate::error::OAuthError;
-use crate::issuance::{Issued, UserGrant, issue_for_user};
+use crate::issuance::{Issued, UserGrant, issue_for_member};
 use crate::pkce;
 use crate::store::codes::{CodeGrant, Redeemed, Refusal};
 use crate::tenant::{Client, TenantConfig};
@@ -84,7 +84,8 @@ fn issue(
         (None, None) => {}
     }
     let (user, api) = still_granted(tenant, &grant.sub, grant.audience.as_deref(), invalid)?;
-    Ok(issue_for_user(
+    let org = still_member(tenant, user, grant.organization.as_deref(), invalid)?;
+    Ok(issue_for_member(
         idp,
         UserGrant {
             tenant,
@@ -98,5 +99,6 @@ fn issue(
             gty: None,
             refresh_family: None,
         },
+        org,
     ))
 }

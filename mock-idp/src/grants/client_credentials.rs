@@ -7,7 +7,10 @@ use crate::engine::Idp;
 use crate::error::OAuthError;
 use crate::issuance::scopes::split_scope;
 use crate::issuance::{Issued, issue_for_client};
-use crate::tenant::{Api, Client, TenantConfig, management_api, names_management_api};
+use crate::tenant::{
+    Api, Client, ClientGrant, Organization, OrganizationUsage, TenantConfig, management_api,
+    names_management_api,
+};
 
 pub(super) fn exchange(
     idp: &Idp,
@@ -69,5 +72,45 @@ pub(super) fn exchange(
         }
         requested
     };
-    Ok(issue_for_client(idp, tenant, client, api, &scope))
+    let org = organization(tenant, client, grant, params)?;
+    Ok(issue_for_client(idp, tenant, client, api, &scope, org))
+}
+
+/// The organization the request names, as the client grant allows it (Auth0's
+/// Machine-to-Machine Access for Organizations: the grant's `organization_usage`, and
+/// `allow_any_organization` or the organizations associated with the grant).
+fn organization<'t>(
+    tenant: &'t TenantConfig,
+    client: &Client,
+    grant: &ClientGrant,
+    params: &Params,
+) -> Result<Option<&'t Organization>, OAuthError> {
+    let Some(value) = params.get("organization") else {
+        if grant.organization_usage == OrganizationUsage::Require {
+            return Err(OAuthError::InvalidRequest(format!(
+                "An organization is required for client \"{}\" and audience \"{}\"",
+                client.client_id, grant.audience
+            )));
+        }
+        return Ok(None);
+    };
+    if grant.organization_usage == OrganizationUsage::Deny {
+        return Err(OAuthError::InvalidRequest(format!(
+            "Organizations are not allowed for client \"{}\" and audience \"{}\" (the client grant's organization_usage is \"deny\")",
+            client.client_id, grant.audience
+        )));
+    }
+    let org = tenant.organization(value).ok_or_else(|| {
+        OAuthError::InvalidRequest(format!("No organization found by that id or name: {value}"))
+    })?;
+    let associated = grant.organizations.iter().any(|o| org.is_named(o, true));
+    if !grant.allow_any_organization && !associated {
+        return Err(OAuthError::AccessDenied(format!(
+            "Client \"{}\" is not authorized to access organization \"{}\" for audience \"{}\"",
+            client.client_id,
+            org.id(),
+            grant.audience
+        )));
+    }
+    Ok(Some(org))
 }

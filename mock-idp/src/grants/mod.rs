@@ -18,7 +18,9 @@ mod refresh_token;
 use crate::engine::Idp;
 use crate::error::OAuthError;
 use crate::issuance::Issued;
-use crate::tenant::{Api, Client, DEVICE_CODE, PASSWORD, PASSWORD_REALM, TenantConfig, User};
+use crate::tenant::{
+    Api, Client, DEVICE_CODE, Organization, PASSWORD, PASSWORD_REALM, TenantConfig, User,
+};
 use params::Params;
 
 /// The grant types the token endpoint knows, by their wire names.
@@ -102,6 +104,25 @@ fn still_granted<'t>(
         None => None,
     };
     Ok((user, api))
+}
+
+/// The organization a code or refresh token was granted in, as the tenant has it now: one
+/// deleted since, or that the user has left since, is `invalid`.
+fn still_member<'t>(
+    tenant: &'t TenantConfig,
+    user: &User,
+    org_id: Option<&str>,
+    invalid: impl Fn() -> OAuthError,
+) -> Result<Option<&'t Organization>, OAuthError> {
+    let Some(org_id) = org_id else {
+        return Ok(None);
+    };
+    tenant
+        .organizations
+        .iter()
+        .find(|o| o.id() == org_id && o.member_entry(user).is_some())
+        .map(Some)
+        .ok_or_else(invalid)
 }
 
 /// The API a token is for: the `audience` parameter, else the tenant's default audience.

@@ -2,11 +2,11 @@
 //! presented again revokes its whole family).
 
 use super::params::Params;
-use super::still_granted;
+use super::{still_granted, still_member};
 use crate::engine::Idp;
 use crate::error::OAuthError;
 use crate::issuance::scopes::split_scope;
-use crate::issuance::{Issued, UserGrant, issue_for_user};
+use crate::issuance::{Issued, UserGrant, issue_for_member};
 use crate::store::refresh::Refusal;
 use crate::tenant::{Client, TenantConfig};
 
@@ -31,7 +31,8 @@ pub(super) fn exchange(
             Refusal::Rejected(e) => e,
         })?;
     let (user, api) = still_granted(tenant, &grant.sub, grant.audience.as_deref(), invalid)?;
-    Ok(issue_for_user(
+    let org = still_member(tenant, user, grant.organization.as_deref(), invalid)?;
+    Ok(issue_for_member(
         idp,
         UserGrant {
             tenant,
@@ -45,6 +46,7 @@ pub(super) fn exchange(
             gty: None,
             refresh_family: Some(grant.family.clone()),
         },
+        org,
     ))
 }
 

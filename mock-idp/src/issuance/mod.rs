@@ -11,6 +11,7 @@
 //! | `scope` | granted scopes, space-separated | — |
 //! | `permissions` | the user's (or client's) permissions on the API, when the API adds them | — |
 //! | `gty` | `client-credentials` / `password` for those grants | — |
+//! | `org_id`, `org_name` | the organization of the login (or of the client-credentials request); `org_name` when the tenant allows names | same, for a login |
 //! | `iat`, `exp` | now, now + `expires_in` | now, now + ID-token lifetime |
 //! | `jti` | a fresh id | — |
 //! | `nonce`, `auth_time`, `sid` | — | when known |
@@ -30,7 +31,7 @@ use crate::engine::Idp;
 use crate::store::issued::TokenUse;
 use crate::store::opaque::OpaqueGrant;
 use crate::store::refresh::RefreshGrant;
-use crate::tenant::{Api, Client, TenantConfig, User};
+use crate::tenant::{Api, Client, Organization, TenantConfig, User};
 use jws::{Claims, Signer};
 use keys::Algorithm;
 
@@ -118,6 +119,16 @@ fn secs(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX / 4)
 }
 
+/// `org_id`, and `org_name` when the tenant allows organization names (Auth0 adds it then).
+fn organization_claims(claims: &mut Claims, tenant: &TenantConfig, org: Option<&Organization>) {
+    if let Some(org) = org {
+        claims.insert("org_id".into(), org.id().into());
+        if tenant.allow_organization_name_in_authentication_api {
+            claims.insert("org_name".into(), org.name.clone().into());
+        }
+    }
+}
+
 fn custom_claims(claims: &mut Claims, user: Option<&User>, client: &Client) {
     for (name, value) in user
         .into_iter()
@@ -160,7 +171,12 @@ fn note_session_client(idp: &Idp, grant: &UserGrant<'_>) {
 
 /// The user's access token: a JWT for the API, or, when the grant names no API, an opaque
 /// string only `/userinfo` accepts (what Auth0 issues without an audience; [`crate::store::opaque`]).
-fn access_token(idp: &Idp, grant: &UserGrant<'_>, now: i64) -> AccessToken {
+fn access_token(
+    idp: &Idp,
+    grant: &UserGrant<'_>,
+    org: Option<&Organization>,
+    now: i64,
+) -> AccessToken {
     let UserGrant {
         tenant,
         client,
@@ -211,9 +227,10 @@ fn access_token(idp: &Idp, grant: &UserGrant<'_>, now: i64) -> AccessToken {
     if api.adds_permissions() {
         access.insert(
             "permissions".into(),
-            json!(tenant.permissions_for(user, api)),
+            json!(tenant.permissions_in(user, api, org)),
         );
     }
+    organization_claims(&mut access, tenant, org);
     custom_claims(&mut access, Some(user), client);
     let signer = signer_for_api(idp, Some(api));
     AccessToken {
@@ -227,6 +244,7 @@ fn access_token(idp: &Idp, grant: &UserGrant<'_>, now: i64) -> AccessToken {
 fn id_token(
     idp: &Idp,
     grant: &UserGrant<'_>,
+    org: Option<&Organization>,
     now: i64,
     hashed: &[(&'static str, Option<&str>)],
 ) -> String {
@@ -260,6 +278,7 @@ fn id_token(
         }
     }
     id.extend(id_token::profile_claims(idp, user, scope));
+    organization_claims(&mut id, tenant, org);
     custom_claims(&mut id, Some(user), client);
     jws::encode(&jws::header_for(&signer), &id, &signer)
 }
@@ -270,6 +289,17 @@ fn id_token(
 ///
 /// Every token a user gets is made here or in [`issue_at_authorize`], from the same parts.
 pub(crate) fn issue_for_user(idp: &Idp, grant: UserGrant<'_>) -> Issued {
+    issue_for_member(idp, grant, None)
+}
+
+/// [`issue_for_user`] for a login through `org`: `org_id` (and maybe `org_name`) in the ID
+/// and access tokens, the permissions of the user's roles there, and a refresh token that
+/// keeps the organization.
+pub(crate) fn issue_for_member(
+    idp: &Idp,
+    grant: UserGrant<'_>,
+    org: Option<&Organization>,
+) -> Issued {
     let now = idp.clock.now();
     let UserGrant {
         tenant,
@@ -280,11 +310,12 @@ pub(crate) fn issue_for_user(idp: &Idp, grant: UserGrant<'_>) -> Issued {
         ..
     } = &grant;
     note_session_client(idp, &grant);
-    let access = access_token(idp, &grant, now);
+    let access = access_token(idp, &grant, org, now);
     let id_token = scope.iter().any(|s| s == "openid").then(|| {
         id_token(
             idp,
             &grant,
+            org,
             now,
             &[("at_hash", Some(access.token.as_str()))],
         )
@@ -309,6 +340,7 @@ pub(crate) fn issue_for_user(idp: &Idp, grant: UserGrant<'_>) -> Issued {
                 expires_at: now + secs(tenant.tokens.refresh_token),
                 auth_time: grant.auth_time,
                 sid: grant.sid.clone(),
+                organization: org.map(Organization::id),
             },
         );
         token
@@ -371,14 +403,16 @@ pub(crate) fn issue_at_authorize(
     token: bool,
     with_id_token: bool,
     code: Option<&str>,
+    org: Option<&Organization>,
 ) -> FrontChannel {
     let now = idp.clock.now();
     note_session_client(idp, &grant);
-    let access = token.then(|| access_token(idp, &grant, now));
+    let access = token.then(|| access_token(idp, &grant, org, now));
     let id_token = with_id_token.then(|| {
         id_token(
             idp,
             &grant,
+            org,
             now,
             &[
                 ("at_hash", access.as_ref().map(|a| a.token.as_str())),
@@ -393,13 +427,16 @@ pub(crate) fn issue_at_authorize(
     }
 }
 
-/// A client-credentials token: `sub` is `<client_id>@clients`, `aud` the API (a string).
+/// A client-credentials token: `sub` is `<client_id>@clients`, `aud` the API (a string); with
+/// `org`, `org_id` (and maybe `org_name`), as Auth0's Machine-to-Machine Access for
+/// Organizations adds them.
 pub(crate) fn issue_for_client(
     idp: &Idp,
     tenant: &TenantConfig,
     client: &Client,
     api: &Api,
     scope: &[String],
+    org: Option<&Organization>,
 ) -> Issued {
     let now = idp.clock.now();
     let expires_in = access_lifetime(tenant, Some(api));
@@ -416,6 +453,7 @@ pub(crate) fn issue_for_client(
     if api.adds_permissions() {
         access.insert("permissions".into(), json!(scope));
     }
+    organization_claims(&mut access, tenant, org);
     custom_claims(&mut access, None, client);
     let signer = signer_for_api(idp, Some(api));
     Issued {

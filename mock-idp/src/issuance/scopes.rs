@@ -1,6 +1,6 @@
 //! The scope rules: which scopes a user is granted, whatever the grant.
 
-use crate::tenant::{Api, TenantConfig, User};
+use crate::tenant::{Api, Organization, TenantConfig, User};
 
 /// Scopes defined by OpenID Connect rather than by an API.
 pub(crate) const OIDC_SCOPES: [&str; 6] = [
@@ -31,7 +31,18 @@ pub(crate) fn user_scopes(
     api: Option<&Api>,
     requested: &[String],
 ) -> Vec<String> {
-    let held = api.map(|api| tenant.permissions_for(user, api));
+    user_scopes_in(tenant, user, api, requested, None)
+}
+
+/// [`user_scopes`] for a login through `organization`: under RBAC, what the user holds there.
+pub(crate) fn user_scopes_in(
+    tenant: &TenantConfig,
+    user: &User,
+    api: Option<&Api>,
+    requested: &[String],
+    organization: Option<&Organization>,
+) -> Vec<String> {
+    let held = api.map(|api| tenant.permissions_in(user, api, organization));
     requested
         .iter()
         .filter(|s| {

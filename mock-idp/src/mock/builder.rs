@@ -11,7 +11,7 @@ use crate::engine::IdpConfig;
 use crate::issuance::keys::Algorithm;
 use crate::issuer::DiscoveryUrls;
 use crate::server::Server;
-use crate::tenant::{Api, Client, Role, TenantConfig, User};
+use crate::tenant::{Api, Client, Organization, Role, TenantConfig, User};
 use crate::tls::Tls;
 
 /// Configures a [`MockIdp`] before it starts.
@@ -51,6 +51,8 @@ pub struct MockIdpBuilder {
     clients: Vec<Client>,
     users: Vec<User>,
     roles: Vec<Role>,
+    organizations: Vec<Organization>,
+    organization_names: Option<bool>,
     issuer: Option<String>,
     deterministic: bool,
     fresh_keys: bool,
@@ -219,6 +221,57 @@ impl MockIdpBuilder {
     /// ```
     pub fn role(mut self, role: Role) -> Self {
         self.roles.push(role);
+        self
+    }
+
+    /// Adds (or replaces, by name) an organization. Its members must be users of the tenant
+    /// and their roles roles of the tenant, or the mock refuses to start.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// use mock_idp::{Client, Member, MockIdp, Organization, OrganizationUsage};
+    /// // Arrange: bob is not a member of globex; the SPA may log users in through organizations.
+    /// let globex = Organization::new("globex").member(Member::new("alice@example.com"));
+    /// let org_id = globex.id();
+    /// let idp = MockIdp::builder()
+    ///     .organization(globex)
+    ///     .client(Client::spa("b2b").callback("http://localhost:3000").organization_usage(OrganizationUsage::Require))
+    ///     .start()
+    ///     .await;
+    /// idp.next_login("bob@example.com");
+    ///
+    /// // Act
+    /// let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    /// let response = browser.get(idp.url("/authorize")).query(&[
+    ///     ("client_id", "b2b"),
+    ///     ("response_type", "code"),
+    ///     ("redirect_uri", "http://localhost:3000"),
+    ///     ("code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"),
+    ///     ("code_challenge_method", "S256"),
+    ///     ("organization", org_id.as_str()),
+    /// ]).send().await.unwrap();
+    ///
+    /// // Assert: back to the application with Auth0's refusal.
+    /// let location = response.headers()["location"].to_str().unwrap();
+    /// assert!(location.starts_with("http://localhost:3000/?error=access_denied"), "{location}");
+    /// assert!(location.contains("is%20not%20part%20of%20the"), "{location}");
+    /// # }
+    /// ```
+    pub fn organization(mut self, organization: Organization) -> Self {
+        self.organizations.push(organization);
+        self
+    }
+
+    /// Accepts organization names in `/authorize`'s `organization` parameter and puts
+    /// `org_name` in tokens (Auth0's tenant setting "Allow Organization Names in
+    /// Authentication API"; off by default, as on Auth0).
+    ///
+    /// ```
+    /// let config = mock_idp::MockIdp::builder().organization_names(true).config();
+    /// assert!(config.tenant.allow_organization_name_in_authentication_api);
+    /// ```
+    pub fn organization_names(mut self, allow: bool) -> Self {
+        self.organization_names = Some(allow);
         self
     }
 
@@ -470,6 +523,12 @@ impl MockIdpBuilder {
         for role in &self.roles {
             tenant.roles.retain(|r| r.name != role.name);
             tenant.roles.push(role.clone());
+        }
+        for organization in &self.organizations {
+            tenant.upsert_organization(organization.clone());
+        }
+        if let Some(allow) = self.organization_names {
+            tenant.allow_organization_name_in_authentication_api = allow;
         }
         if let Some(alg) = self.signing_alg {
             tenant.signing_alg = alg;

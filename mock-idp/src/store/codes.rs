@@ -22,6 +22,8 @@ pub(crate) struct CodeGrant {
     pub(crate) auth_time: i64,
     pub(crate) sid: String,
     pub(crate) expires_at: i64,
+    /// The organization the user logged in through (its id).
+    pub(crate) organization: Option<String>,
 }
 
 /// What redeeming a code issued, so that a second redemption can revoke it.

@@ -18,6 +18,8 @@ pub(crate) struct RefreshGrant {
     pub(crate) expires_at: i64,
     pub(crate) auth_time: Option<i64>,
     pub(crate) sid: Option<String>,
+    /// The organization of the login (its id): a refresh keeps it.
+    pub(crate) organization: Option<String>,
 }
 
 /// Why a refresh token bought nothing.

@@ -115,6 +115,11 @@ pub(crate) struct AuthorizationRequest {
     pub(crate) screen_hint: Option<String>,
     /// The `sub` of a valid `id_token_hint`: a session for anyone else does not count.
     pub(crate) hint_sub: Option<String>,
+    /// The id of the organization the `organization` parameter named: only its members get
+    /// in, and their tokens carry `org_id`.
+    pub(crate) organization: Option<String>,
+    /// An organization `invitation` ticket: the user who logs in with it joins the organization.
+    pub(crate) invitation: Option<String>,
 }
 
 #[derive(Clone, Debug)]

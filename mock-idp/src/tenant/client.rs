@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::credential::ClientCredential;
+use super::organization::{OrganizationRequireBehavior, OrganizationUsage};
 use super::origin_of;
 use crate::issuance::keys::Algorithm;
 
@@ -99,6 +100,14 @@ pub struct Client {
     /// Refuse `/authorize` requests that were not pushed to `/oauth/par` first (RFC 9126).
     #[serde(default)]
     pub require_pushed_authorization_requests: bool,
+    /// Whether users log in to this client through an organization (Auth0's
+    /// `organization_usage`; `deny` refuses the `organization` parameter, as on Auth0).
+    #[serde(default)]
+    pub organization_usage: OrganizationUsage,
+    /// Auth0's `organization_require_behavior` (the mock renders no prompt; see
+    /// [`OrganizationRequireBehavior`]).
+    #[serde(default)]
+    pub organization_require_behavior: OrganizationRequireBehavior,
 }
 
 /// Permission for a client to get client-credentials tokens for an API.
@@ -109,9 +118,10 @@ pub struct Client {
 /// assert_eq!(worker.grants, [ClientGrant {
 ///     audience: "https://sample-api".into(),
 ///     scopes: vec!["read:messages".into()],
+///     ..ClientGrant::default()
 /// }]);
 /// ```
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ClientGrant {
     /// The API identifier.
@@ -119,6 +129,17 @@ pub struct ClientGrant {
     /// The scopes granted.
     #[serde(default)]
     pub scopes: Vec<String>,
+    /// Whether client-credentials tokens for this API may (or must) name an `organization`
+    /// (Auth0's Machine-to-Machine Access for Organizations); `deny` by default.
+    #[serde(default)]
+    pub organization_usage: OrganizationUsage,
+    /// Any organization of the tenant may be named, not only those in `organizations`.
+    #[serde(default)]
+    pub allow_any_organization: bool,
+    /// The organizations (by id or name) this grant is associated with (Auth0's
+    /// organization client grants).
+    #[serde(default)]
+    pub organizations: Vec<String>,
 }
 
 impl Client {
@@ -140,6 +161,8 @@ impl Client {
             backchannel_logout_urls: Vec::new(),
             credentials: Vec::new(),
             require_pushed_authorization_requests: false,
+            organization_usage: OrganizationUsage::Deny,
+            organization_require_behavior: OrganizationRequireBehavior::NoPrompt,
         }
     }
 
@@ -266,6 +289,7 @@ impl Client {
         self.grants.push(ClientGrant {
             audience: audience.into(),
             scopes: scopes.into_iter().map(Into::into).collect(),
+            ..ClientGrant::default()
         });
         self
     }
@@ -437,6 +461,18 @@ impl Client {
     /// ```
     pub fn require_pushed_authorization_requests(mut self, on: bool) -> Self {
         self.require_pushed_authorization_requests = on;
+        self
+    }
+
+    /// Sets whether users log in to this client through an organization.
+    ///
+    /// ```
+    /// use mock_idp::{Client, OrganizationUsage};
+    /// let b2b = Client::spa("b2b").organization_usage(OrganizationUsage::Require);
+    /// assert_eq!(b2b.organization_usage, OrganizationUsage::Require);
+    /// ```
+    pub fn organization_usage(mut self, usage: OrganizationUsage) -> Self {
+        self.organization_usage = usage;
         self
     }
 

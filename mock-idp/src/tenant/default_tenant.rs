@@ -4,7 +4,8 @@ use std::sync::OnceLock;
 
 use super::{
     Api, BackchannelLogoutSettings, Client, DeviceFlowSettings, MANAGEMENT_AUDIENCE,
-    MANAGEMENT_SCOPES, ServerConfig, TenantConfig, TokenLifetimes, User,
+    MANAGEMENT_SCOPES, Member, Organization, OrganizationUsage, ServerConfig, TenantConfig,
+    TokenLifetimes, User,
 };
 use crate::issuance::keys::Algorithm;
 
@@ -12,7 +13,10 @@ impl Default for TenantConfig {
     /// The embedded default tenant: API `https://sample-api` (permission `read:messages`, RBAC
     /// on), SPA client `sample-spa`, M2M client `sample-m2m` / `sample-m2m-secret` (granted the
     /// API and every scope of the Management API, `<issuer>api/v2/`), users
-    /// `alice@example.com` (with `read:messages`) and `bob@example.com`, password `password`.
+    /// `alice@example.com` (with `read:messages`) and `bob@example.com`, password `password`;
+    /// organization `acme` (`org_` + 16 characters derived from the name, see
+    /// [`Organization::id`]) with alice as its one member, which `sample-spa` may log users in
+    /// through (`organization_usage = "allow"`).
     fn default() -> Self {
         // Built once per process and cloned: a suite starts a mock per test, and building it
         // (its URLs parsed for their origins) cost more than the rest of a start in a debug
@@ -38,7 +42,9 @@ fn build() -> TenantConfig {
         clients: vec![
             Client {
                 name: Some("Sample SPA".into()),
-                ..Client::spa("sample-spa").callback("http://localhost:3000")
+                ..Client::spa("sample-spa")
+                    .callback("http://localhost:3000")
+                    .organization_usage(OrganizationUsage::Allow)
             },
             Client {
                 name: Some("Sample M2M".into()),
@@ -62,6 +68,12 @@ fn build() -> TenantConfig {
             },
         ],
         roles: Vec::new(),
+        organizations: vec![
+            Organization::new("acme")
+                .display_name("Acme")
+                .member(Member::new("alice@example.com")),
+        ],
+        allow_organization_name_in_authentication_api: false,
         server: ServerConfig::default(),
         backchannel_logout: BackchannelLogoutSettings::default(),
         device_flow: DeviceFlowSettings::default(),
@@ -84,6 +96,7 @@ impl TenantConfig {
             apis: Vec::new(),
             clients: Vec::new(),
             users: Vec::new(),
+            organizations: Vec::new(),
             ..Self::default()
         }
     }

@@ -6,7 +6,8 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::{
-    Api, BackchannelLogoutSettings, Client, ConfigError, DeviceFlowSettings, Role, ServerConfig,
+    Api, BackchannelLogoutSettings, Client, ConfigError, DeviceFlowSettings, Organization, Role,
+    ServerConfig,
     TenantConfig, TokenLifetimes, User,
 };
 use crate::issuance::keys::Algorithm;
@@ -45,6 +46,9 @@ impl TenantConfig {
             users: Vec<User>,
             #[serde(default)]
             roles: Vec<Role>,
+            #[serde(default)]
+            organizations: Vec<Organization>,
+            allow_organization_name_in_authentication_api: Option<bool>,
             #[serde(default)]
             server: ServerConfig,
             backchannel_logout: Option<BackchannelLogoutSettings>,
@@ -85,6 +89,12 @@ impl TenantConfig {
         for role in file.roles {
             tenant.roles.retain(|r| r.name != role.name);
             tenant.roles.push(role);
+        }
+        for organization in file.organizations {
+            tenant.upsert_organization(organization);
+        }
+        if let Some(allow) = file.allow_organization_name_in_authentication_api {
+            tenant.allow_organization_name_in_authentication_api = allow;
         }
         tenant.validate()?;
         Ok(tenant)

@@ -14,6 +14,7 @@ mod credential;
 mod default_tenant;
 mod load;
 mod management;
+mod organization;
 mod permission;
 mod role;
 mod settings;
@@ -27,6 +28,8 @@ pub(crate) use client::{DEVICE_CODE, IMPLICIT, PASSWORD, PASSWORD_REALM};
 pub use credential::ClientCredential;
 pub use management::MANAGEMENT_AUDIENCE;
 pub(crate) use management::{MANAGEMENT_SCOPES, management_api, names_management_api};
+pub use organization::{Member, Organization, OrganizationRequireBehavior, OrganizationUsage};
+pub(crate) use organization::{is_organization_id, name_problem as organization_name_problem};
 pub use permission::Permission;
 pub use role::Role;
 pub use settings::{BackchannelLogoutSettings, DeviceFlowSettings, ServerConfig, TokenLifetimes};
@@ -97,6 +100,12 @@ pub struct TenantConfig {
     pub users: Vec<User>,
     /// Roles: named sets of permissions assigned to users.
     pub roles: Vec<Role>,
+    /// Organizations: their members and the roles members hold in each.
+    pub organizations: Vec<Organization>,
+    /// Accept organization names (not only ids) in `/authorize`'s `organization` parameter,
+    /// and put `org_name` beside `org_id` in tokens (Auth0's tenant setting "Allow
+    /// Organization Names in Authentication API", off by default).
+    pub allow_organization_name_in_authentication_api: bool,
     /// Bind address, port and public issuer (flags and env vars override these).
     pub server: ServerConfig,
     /// Timeout and token shape of back-channel logouts.
@@ -177,6 +186,31 @@ impl TenantConfig {
         self.users.push(user);
     }
 
+    /// Adds an organization, replacing one with the same name.
+    ///
+    /// ```
+    /// use mock_idp::{Organization, TenantConfig};
+    /// let mut tenant = TenantConfig::default();
+    /// tenant.upsert_organization(Organization::new("globex").display_name("Globex"));
+    /// tenant.upsert_organization(Organization::new("globex").display_name("Globex Corp"));
+    /// let globex: Vec<_> = tenant.organizations.iter().filter(|o| o.name == "globex").collect();
+    /// assert_eq!(globex.len(), 1);
+    /// assert_eq!(globex[0].display_name.as_deref(), Some("Globex Corp"));
+    /// ```
+    pub fn upsert_organization(&mut self, organization: Organization) {
+        self.organizations.retain(|o| o.name != organization.name);
+        self.organizations.push(organization);
+    }
+
+    /// The organization an `organization=` parameter names: by id, or by name when the
+    /// tenant allows names.
+    pub(crate) fn organization(&self, value: &str) -> Option<&Organization> {
+        let by_name = self.allow_organization_name_in_authentication_api;
+        self.organizations
+            .iter()
+            .find(|o| o.is_named(value, by_name))
+    }
+
     pub(crate) fn client(&self, client_id: &str) -> Option<&Client> {
         self.clients.iter().find(|c| c.client_id == client_id)
     }
@@ -209,8 +243,28 @@ impl TenantConfig {
 
     /// The user's permissions on `api`, directly and through roles, in a stable order.
     pub(crate) fn permissions_for(&self, user: &User, api: &Api) -> Vec<String> {
-        let mut all: Vec<&Permission> = user.permissions.iter().collect();
-        for role in &user.roles {
+        self.permissions_in(user, api, None)
+    }
+
+    /// The user's permissions on `api` as a login in `organization` gives them: with an
+    /// organization, only those of the roles the user holds as its member (Auth0: "when a
+    /// user logs in through an Organization, their access token includes permissions from the
+    /// roles you assign them within that Organization"); without, their own and their roles'.
+    pub(crate) fn permissions_in(
+        &self,
+        user: &User,
+        api: &Api,
+        organization: Option<&Organization>,
+    ) -> Vec<String> {
+        let mut all: Vec<&Permission> = Vec::new();
+        let roles: &[String] = match organization {
+            Some(org) => org.member_entry(user).map_or(&[], |m| m.roles.as_slice()),
+            None => {
+                all.extend(user.permissions.iter());
+                &user.roles
+            }
+        };
+        for role in roles {
             if let Some(role) = self.roles.iter().find(|r| &r.name == role) {
                 all.extend(role.permissions.iter());
             }

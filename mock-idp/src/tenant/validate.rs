@@ -1,6 +1,9 @@
 //! What makes a tenant impossible, refused at start and at every config load.
 
-use super::{AppType, ConfigError, DEVICE_CODE, MANAGEMENT_AUDIENCE, TenantConfig, User};
+use super::{
+    AppType, ConfigError, DEVICE_CODE, MANAGEMENT_AUDIENCE, TenantConfig, User, is_organization_id,
+    organization_name_problem,
+};
 use crate::issuance::keys::Algorithm;
 
 impl TenantConfig {
@@ -89,6 +92,72 @@ impl TenantConfig {
         subs.sort();
         if let Some(w) = subs.windows(2).find(|w| w[0] == w[1]) {
             return invalid(format!("two users share the user_id {}", w[0]));
+        }
+        self.validate_organizations()
+    }
+
+    /// Organizations: Auth0's names and ids, each once; members who are users of the tenant,
+    /// each once, holding roles the tenant defines; grants naming organizations that exist.
+    fn validate_organizations(&self) -> Result<(), ConfigError> {
+        let invalid = |m: String| Err(ConfigError::Invalid(m));
+        for (n, org) in self.organizations.iter().enumerate() {
+            if let Some(problem) = organization_name_problem(&org.name) {
+                return invalid(format!("organization name {:?} {problem}", org.name));
+            }
+            let id = org.id();
+            if !is_organization_id(&id) {
+                return invalid(format!(
+                    "organization {}: id {id:?} is not org_ and 16 letters or digits",
+                    org.name
+                ));
+            }
+            if let Some(other) = self.organizations[..n]
+                .iter()
+                .find(|o| o.name == org.name || o.id() == id)
+            {
+                return invalid(format!(
+                    "organizations {} and {} share a name or an id ({id})",
+                    other.name, org.name
+                ));
+            }
+            for (m, member) in org.members.iter().enumerate() {
+                let Some(user) = self.user_by_login(&member.user) else {
+                    return invalid(format!(
+                        "organization {} has member {:?}, who is no user of the tenant",
+                        org.name, member.user
+                    ));
+                };
+                if org.members[..m].iter().any(|earlier| earlier.is(user)) {
+                    return invalid(format!(
+                        "organization {} lists member {} twice",
+                        org.name, member.user
+                    ));
+                }
+                if let Some(role) = member
+                    .roles
+                    .iter()
+                    .find(|r| !self.roles.iter().any(|known| &known.name == *r))
+                {
+                    return invalid(format!(
+                        "organization {}: member {} has unknown role {role:?}",
+                        org.name, member.user
+                    ));
+                }
+            }
+        }
+        for client in &self.clients {
+            for grant in &client.grants {
+                if let Some(unknown) = grant
+                    .organizations
+                    .iter()
+                    .find(|o| !self.organizations.iter().any(|org| org.is_named(o, true)))
+                {
+                    return invalid(format!(
+                        "client {}: the grant for {} names unknown organization {unknown:?}",
+                        client.client_id, grant.audience
+                    ));
+                }
+            }
         }
         Ok(())
     }

@@ -26,6 +26,7 @@ mod layout;
 mod management;
 mod management_properties;
 mod opaque_tokens;
+mod organizations;
 mod par;
 mod password;
 mod pool;

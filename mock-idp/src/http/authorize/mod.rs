@@ -29,13 +29,13 @@ use crate::control::journal::JournalNote;
 use crate::engine::{Idp, SharedIdp};
 use crate::http::html::PageError;
 use crate::http::session_cookie;
-use crate::issuance::scopes::user_scopes;
+use crate::issuance::scopes::user_scopes_in;
 use crate::issuance::{UserGrant, issue_at_authorize};
 use crate::store::codes::CodeGrant;
 use crate::store::issued::IssuedBy;
 use crate::store::sessions::SessionInfo;
 use crate::store::transactions::AuthorizationRequest;
-use crate::tenant::{Client, IMPLICIT, TenantConfig, User};
+use crate::tenant::{Client, IMPLICIT, Member, TenantConfig, User};
 pub(crate) use reply::{AuthorizeError, deliver};
 use request::{RawParams, validate};
 
@@ -148,6 +148,9 @@ pub(crate) fn after_login(
     new_cookie: Option<String>,
     consent_given: bool,
 ) -> Result<Response, AuthorizeError> {
+    if let Some(org_id) = &pending.organization {
+        admit(idp, &pending, &info.sub, org_id)?;
+    }
     let tenant = idp.tenant();
     let client = tenant.client(&pending.client_id).ok_or_else(|| {
         PageError::bad_request(
@@ -182,6 +185,46 @@ pub(crate) fn after_login(
     Ok(response)
 }
 
+/// Lets the user `sub` into the organization `org_id` if they are a member, or join it with an
+/// invitation (the mock keeps no invitations: any ticket is taken as Auth0 takes a valid one);
+/// Auth0's `access_denied` for anyone else, back to the client.
+fn admit(
+    idp: &Idp,
+    pending: &AuthorizationRequest,
+    sub: &str,
+    org_id: &str,
+) -> Result<(), AuthorizeError> {
+    let denied = |d: String| AuthorizeError::client(&pending.reply, "access_denied", d);
+    let tenant = idp.tenant();
+    let org = tenant
+        .organizations
+        .iter()
+        .find(|o| o.id() == org_id)
+        .ok_or_else(|| {
+            denied(format!(
+                "no organization found by that id or name: {org_id}"
+            ))
+        })?;
+    let Some(user) = tenant.user_by_sub(sub) else {
+        return Ok(());
+    };
+    if org.member_entry(user).is_some() {
+        return Ok(());
+    }
+    if pending.invitation.is_none() {
+        return Err(denied(format!(
+            "user {sub} is not part of the {org_id} organization"
+        )));
+    }
+    drop(tenant);
+    idp.update_tenant(|tenant| {
+        if let Some(org) = tenant.organizations.iter_mut().find(|o| o.id() == org_id) {
+            org.members.push(Member::new(sub));
+        }
+    });
+    Ok(())
+}
+
 /// The authorization response for a logged-in user who needs no (more) consent: a code, tokens,
 /// or both, as `response_type` asked.
 fn respond(
@@ -193,7 +236,11 @@ fn respond(
     pending: &AuthorizationRequest,
 ) -> Response {
     let api = pending.audience.as_deref().and_then(|a| tenant.api(a));
-    let scope = user_scopes(tenant, user, api, &pending.scope);
+    let organization = pending
+        .organization
+        .as_deref()
+        .and_then(|id| tenant.organizations.iter().find(|o| o.id() == id));
+    let scope = user_scopes_in(tenant, user, api, &pending.scope, organization);
     let response_type = pending.response_type;
     let mut params = Vec::with_capacity(6);
     let code = response_type.code.then(|| {
@@ -211,6 +258,7 @@ fn respond(
             auth_time: info.auth_time,
             sid: info.sid.clone(),
             expires_at: idp.clock.now() + ttl,
+            organization: organization.map(|o| o.id()),
         };
         idp.codes.insert(code.clone(), grant);
         code
@@ -236,6 +284,7 @@ fn respond(
         response_type.token,
         response_type.id_token,
         code.as_deref(),
+        organization,
     );
     let by = IssuedBy::Grant {
         grant_type: IMPLICIT.to_owned(),

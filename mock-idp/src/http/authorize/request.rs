@@ -11,7 +11,9 @@ use crate::http::html::PageError;
 use crate::issuance::scopes::split_scope;
 use crate::pkce::{self, Method};
 use crate::store::transactions::{AuthorizationRequest, Prompt, Reply, ResponseMode, ResponseType};
-use crate::tenant::{Client, IMPLICIT, origin_of};
+use crate::tenant::{
+    Client, IMPLICIT, OrganizationUsage, TenantConfig, is_organization_id, origin_of,
+};
 
 /// Parameters of an authorization request: form-urlencoded (so `+` is a space), each at most
 /// once. Repeated names are remembered rather than refused here, because which parameter was
@@ -223,6 +225,8 @@ pub(super) fn validate(
             format!("Service not found: {aud}"),
         ));
     }
+    let organization = organization(&tenant, client, params)
+        .map_err(|(error, description)| AuthorizeError::client(&reply, error, description))?;
     Ok(AuthorizationRequest {
         client_id: client.client_id.clone(),
         response_type,
@@ -236,8 +240,48 @@ pub(super) fn validate(
         login_hint: params.get("login_hint").map(str::to_owned),
         screen_hint: params.get("screen_hint").map(str::to_owned),
         hint_sub,
+        organization,
+        invitation: params.get("invitation").map(str::to_owned),
         reply,
     })
+}
+
+/// The organization `organization=` names (its id), as the client's `organization_usage` and
+/// the tenant's names setting allow; Auth0's `(error, error_description)` otherwise. Whether
+/// the user is a member is known only after the login.
+fn organization(
+    tenant: &TenantConfig,
+    client: &Client,
+    params: &RawParams,
+) -> Result<Option<String>, (&'static str, String)> {
+    let invalid = |d: String| Err(("invalid_request", d));
+    let Some(value) = params.get("organization") else {
+        if params.get("invitation").is_some() {
+            return invalid("parameter invitation requires parameter organization".into());
+        }
+        if client.organization_usage == OrganizationUsage::Require {
+            return invalid("parameter organization is required for this client".into());
+        }
+        return Ok(None);
+    };
+    if client.organization_usage == OrganizationUsage::Deny {
+        return invalid(format!(
+            "parameter organization is not allowed for this client (client {} has organization_usage \"deny\")",
+            client.client_id
+        ));
+    }
+    if !is_organization_id(value) && !tenant.allow_organization_name_in_authentication_api {
+        return invalid(
+            "authorization request parameter organization must be an organization id".into(),
+        );
+    }
+    match tenant.organization(value) {
+        Some(org) => Ok(Some(org.id())),
+        None => Err((
+            "access_denied",
+            format!("no organization found by that id or name: {value}"),
+        )),
+    }
 }
 
 fn parse_prompt(prompt: Option<&str>) -> Result<Prompt, String> {

@@ -1,5 +1,5 @@
-//! The Auth0 Management API v2 under `/api/v2/`: users, their roles and permissions, and
-//! roles, in Auth0's shapes, for backends that manage users and for SDKs (node-auth0,
+//! The Auth0 Management API v2 under `/api/v2/`: users, their roles and permissions, roles,
+//! and organizations with their members and members' roles, in Auth0's shapes, for backends that manage users and for SDKs (node-auth0,
 //! auth0-python) that expect them.
 //!
 //! Every route takes a Bearer access token this mock issued for `<issuer>api/v2/` with one of
@@ -11,6 +11,7 @@
 mod auth;
 mod error;
 mod model;
+mod organizations;
 mod query;
 mod roles;
 mod users;
@@ -60,6 +61,29 @@ pub(crate) fn router() -> Router<AppState> {
         .route(
             "/roles/{id}/users",
             get(roles::users).post(roles::assign_users),
+        )
+        .route(
+            "/organizations",
+            get(organizations::list).post(organizations::create),
+        )
+        .route("/organizations/name/{name}", get(organizations::by_name))
+        .route(
+            "/organizations/{id}",
+            get(organizations::get)
+                .patch(organizations::update)
+                .delete(organizations::delete),
+        )
+        .route(
+            "/organizations/{id}/members",
+            get(organizations::members)
+                .post(organizations::add_members)
+                .delete(organizations::remove_members),
+        )
+        .route(
+            "/organizations/{id}/members/{user_id}/roles",
+            get(organizations::member_roles_list)
+                .post(organizations::assign_member_roles)
+                .delete(organizations::remove_member_roles),
         )
         .fallback(async || ApiError::no_such_route())
 }

@@ -132,9 +132,15 @@ pub(crate) async fn update(
             if *name != old && tenant.roles.iter().any(|r| &r.name == name) {
                 return Err(role_exists());
             }
-            // Users name their roles: a renamed role keeps its users.
-            for user in &mut tenant.users {
-                for role in user.roles.iter_mut().filter(|r| **r == old) {
+            // Users and organization members name their roles: a renamed role keeps them.
+            let members = tenant.organizations.iter_mut().flat_map(|o| &mut o.members);
+            let holders = tenant
+                .users
+                .iter_mut()
+                .map(|u| &mut u.roles)
+                .chain(members.map(|m| &mut m.roles));
+            for roles in holders {
+                for role in roles.iter_mut().filter(|r| **r == old) {
                     role.clone_from(name);
                 }
             }
@@ -165,6 +171,9 @@ pub(crate) async fn delete(
         tenant.roles.retain(|r| r.name != name);
         for user in &mut tenant.users {
             user.roles.retain(|r| *r != name);
+        }
+        for member in tenant.organizations.iter_mut().flat_map(|o| &mut o.members) {
+            member.roles.retain(|r| *r != name);
         }
         Ok::<_, ApiError>(())
     })?;

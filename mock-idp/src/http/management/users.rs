@@ -371,13 +371,13 @@ pub(crate) async fn delete(
     authorize(&idp, &headers, &["delete:users"])?;
     let id = path_id(id, user_not_found)?;
     idp.try_update_tenant(|tenant| {
-        let before = tenant.users.len();
+        let user = find(tenant, &id)?.clone();
         tenant.users.retain(|u| !u.has_sub(&id));
-        if tenant.users.len() == before {
-            Err(user_not_found())
-        } else {
-            Ok(())
+        // A user named again later is not the deleted one's organization member.
+        for org in &mut tenant.organizations {
+            org.members.retain(|m| !m.is(&user));
         }
+        Ok(())
     })?;
     Ok(StatusCode::NO_CONTENT)
 }
