@@ -11,8 +11,9 @@ declare global {
   interface Window {
     fixtureReady?: boolean;
     fixture: {
-      login(): Promise<void>;
+      login(options?: Record<string, unknown>): Promise<void>;
       callback(): Promise<unknown>;
+      callbackError(): Promise<TokenResult | undefined>;
       user(): Promise<Record<string, unknown> | undefined>;
       token(options?: Record<string, unknown>): Promise<TokenResult>;
       logout(): Promise<void>;
@@ -25,16 +26,38 @@ async function openApp(page: Page, path = "/") {
   await page.waitForFunction(() => window.fixtureReady === true);
 }
 
-/** loginWithRedirect → the mock's login form → back at the app with ?code → handleRedirectCallback. */
-async function logInThroughTheForm(page: Page, email: string) {
-  await page.evaluate(() => window.fixture.login());
+/** loginWithRedirect (with `options`) → the mock's login form → back at the app with `back`. */
+async function submitTheForm(page: Page, email: string, back: RegExp, options?: Record<string, unknown>) {
+  await page.evaluate((o) => window.fixture.login(o), options);
   await page.waitForURL(`${IDP}/u/login?**`);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill("password");
   await page.getByRole("button", { name: "Continue" }).click();
-  await page.waitForURL(/^http:\/\/localhost:3000\/\?code=/);
+  await page.waitForURL(back);
   await page.waitForFunction(() => window.fixtureReady === true);
+}
+
+/** loginWithRedirect → the mock's login form → back at the app with ?code → handleRedirectCallback. */
+async function logInThroughTheForm(page: Page, email: string, options?: Record<string, unknown>) {
+  await submitTheForm(page, email, /^http:\/\/localhost:3000\/\?code=/, options);
   await page.evaluate(() => window.fixture.callback());
+}
+
+/** The default tenant's organization `acme` (alice is its one member): `org_` and 16 characters. */
+async function acmeId(page: Page): Promise<string> {
+  const m2m = await page.request.post(`${IDP}/oauth/token`, {
+    form: {
+      grant_type: "client_credentials",
+      client_id: "sample-m2m",
+      client_secret: "sample-m2m-secret",
+      audience: `${IDP}/api/v2/`,
+    },
+  });
+  const { access_token } = await m2m.json();
+  const acme = await page.request.get(`${IDP}/api/v2/organizations/name/acme`, {
+    headers: { authorization: `Bearer ${access_token}` },
+  });
+  return (await acme.json()).id;
 }
 
 type Recorded = { endpoint: string; status: number; grant_type?: string; path: string };
@@ -145,4 +168,44 @@ test("without a session, silent authentication fails fast with login_required", 
   // Assert: an error message from the iframe, not the SDK's timeout.
   expect(result.error).toBe("login_required");
   expect(Date.now() - started).toBeLessThan(5_000);
+});
+
+test("logs a member in through an organization: the SDK's org_id check passes and the user carries it", async ({
+  page,
+}) => {
+  // Arrange
+  await openApp(page);
+  const organization = await acmeId(page);
+
+  // Act: handleRedirectCallback throws unless the ID token's org_id is the one asked for.
+  await logInThroughTheForm(page, "alice@example.com", { authorizationParams: { organization } });
+  const user = await page.evaluate(() => window.fixture.user());
+  const token = await page.evaluate(() => window.fixture.token());
+
+  // Assert
+  expect(user).toMatchObject({ sub: "auth0|alice", org_id: organization });
+  const access = JSON.parse(Buffer.from(token.token!.split(".")[1], "base64url").toString());
+  expect(access.org_id).toBe(organization);
+});
+
+test("refuses a non-member of the organization with Auth0's access_denied, and the SDK gets no tokens", async ({
+  page,
+}) => {
+  // Arrange
+  await openApp(page);
+  const organization = await acmeId(page);
+
+  // Act
+  await submitTheForm(page, "bob@example.com", /^http:\/\/localhost:3000\/\?error=/, {
+    authorizationParams: { organization },
+  });
+  const refused = await page.evaluate(() => window.fixture.callbackError());
+
+  // Assert
+  expect(refused).toEqual({
+    error: "access_denied",
+    message: `user auth0|bob is not part of the ${organization} organization`,
+  });
+  expect(await page.evaluate(() => window.fixture.user())).toBeUndefined();
+  expect((await requests(page)).filter((r) => r.grant_type === "authorization_code")).toHaveLength(0);
 });
