@@ -1,16 +1,30 @@
 //! Whatever body a Management API route is sent, the mock answers it without a 5xx, and a
 //! refused request changes nothing.
 
-use mock_idp::{MockIdp, Role, User};
+use mock_idp::{MockIdp, Organization, Role, User};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
 use crate::helpers::Management;
 
-/// The routes that take a body, with the default tenant's alice and a configured role.
+/// The routes that take a body, with the default tenant's alice and organization, and a
+/// configured role.
 fn routes() -> Vec<(&'static str, String)> {
     let role = Role::new("reader").id();
+    let org = Organization::new("acme").id();
     vec![
+        ("POST", "/organizations".into()),
+        ("PATCH", format!("/organizations/{org}")),
+        ("POST", format!("/organizations/{org}/members")),
+        ("DELETE", format!("/organizations/{org}/members")),
+        (
+            "POST",
+            format!("/organizations/{org}/members/auth0%7Calice/roles"),
+        ),
+        (
+            "DELETE",
+            format!("/organizations/{org}/members/auth0%7Calice/roles"),
+        ),
         ("POST", "/users".into()),
         ("PATCH", "/users/auth0%7Ccarol".into()),
         ("POST", "/users/auth0%7Ccarol/roles".into()),
@@ -63,6 +77,10 @@ fn key() -> impl Strategy<Value = String> {
             "resource_server_identifier",
             "permission_name",
             "given_name",
+            "display_name",
+            "branding",
+            "metadata",
+            "members",
         ])
         .prop_map(str::to_owned),
         "[a-z_]{1,8}",
@@ -89,6 +107,14 @@ async fn state(management: &Management<'_>) -> Value {
         management.get("/roles").await.1,
         management
             .get(&format!("/roles/{}/permissions", Role::new("reader").id()))
+            .await
+            .1,
+        management.get("/organizations").await.1,
+        management
+            .get(&format!(
+                "/organizations/{}/members?fields=roles",
+                Organization::new("acme").id()
+            ))
             .await
             .1,
     ])
