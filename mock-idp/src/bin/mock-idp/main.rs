@@ -114,6 +114,10 @@ fn print_banner(server: &Server, config: &IdpConfig) {
     for user in &tenant.users {
         eprintln!("  User:              {} / {}", user.email, user.password);
     }
+    for org in &tenant.organizations {
+        // The id is what `organization=` takes unless the tenant allows names.
+        eprintln!("  Organization:      {} ({})", org.name, org.id());
+    }
     if config.deterministic {
         eprintln!("  Deterministic:     fixed keys, frozen clock, sequential ids");
     }
