@@ -254,7 +254,7 @@ impl MockIdpBuilder {
     /// // Assert: back to the application with Auth0's refusal.
     /// let location = response.headers()["location"].to_str().unwrap();
     /// assert!(location.starts_with("http://localhost:3000/?error=access_denied"), "{location}");
-    /// assert!(location.contains("is%20not%20part%20of%20the"), "{location}");
+    /// assert!(location.contains("is+not+part+of+the"), "{location}");
     /// # }
     /// ```
     pub fn organization(mut self, organization: Organization) -> Self {

@@ -1013,3 +1013,48 @@ async fn the_organization_shapes() {
     assert_json_snapshot!("organizations_member_roles", member_roles);
     assert_json_snapshot!("organizations_not_found", not_found);
 }
+
+#[tokio::test]
+async fn a_member_named_by_email_stays_a_member_when_the_email_changes() {
+    // Arrange: the default tenant names alice by her email.
+    let idp = MockIdp::start().await;
+    let management = Management::new(&idp).await;
+
+    // Act
+    let (status, _) = management
+        .patch(
+            "/users/auth0%7Calice",
+            json!({ "email": "alice@new.example.com" }),
+        )
+        .await;
+    let tokens = org_tokens(&idp, &acme(), "alice@new.example.com").await;
+
+    // Assert
+    assert_eq!(status, 200);
+    assert_eq!(
+        claims(tokens["id_token"].as_str().unwrap())["org_id"],
+        acme()
+    );
+}
+
+#[tokio::test]
+async fn the_implicit_flow_puts_org_id_in_the_front_channel_id_token() {
+    // Arrange
+    let idp = MockIdp::start().await;
+    let request = AuthRequest::spa(&Pkce::new())
+        .with("response_type", "id_token")
+        .with("response_mode", "fragment")
+        .with("organization", &acme())
+        .without("code_challenge")
+        .without("code_challenge_method");
+
+    // Act
+    let location = authorize_as(&idp, &request, "alice@example.com").await;
+
+    // Assert
+    let fragment = crate::helpers::fragment_of(&location);
+    let id_token = fragment
+        .get("id_token")
+        .unwrap_or_else(|| panic!("{location}"));
+    assert_eq!(claims(id_token)["org_id"], acme());
+}

@@ -326,10 +326,18 @@ pub(crate) async fn update(
                 return Err(user_exists());
             }
         }
+        let (sub, old_email) = find(tenant, &id).map(|u| (u.sub(), u.email.clone()))?;
+        if change.email.is_some() {
+            // Organizations may name their members by email: the memberships stay the user's.
+            let members = tenant.organizations.iter_mut().flat_map(|o| &mut o.members);
+            for member in members.filter(|m| m.user.eq_ignore_ascii_case(&old_email)) {
+                member.user.clone_from(&sub);
+            }
+        }
         let user = find_mut(tenant, &id)?;
         if let Some(email) = change.email {
             // The id was derived from the email: keep it, as Auth0 keeps a user's id.
-            user.user_id = Some(user.sub());
+            user.user_id = Some(sub);
             user.email = email;
         }
         let replace = |field: &mut Option<String>, value: Option<String>| {
