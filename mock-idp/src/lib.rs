@@ -49,9 +49,10 @@
 //! | SPA client | `sample-spa`, public; callbacks `http://localhost:3000` and any `http://localhost:<port>` |
 //! | M2M client | `sample-m2m` / `sample-m2m-secret`, granted `https://sample-api` `read:messages` and the Management API (below) |
 //! | users | `alice@example.com` (has `read:messages`), `bob@example.com` (none); password `password` |
+//! | organization | `acme`, whose one member is alice; `sample-spa` may log users in through it |
 //!
 //! Change it with [`MockIdpBuilder::user`], [`MockIdpBuilder::client`],
-//! [`MockIdpBuilder::api`], or a whole [`TenantConfig`] (the same types the binary reads
+//! [`MockIdpBuilder::api`], [`MockIdpBuilder::organization`], or a whole [`TenantConfig`] (the same types the binary reads
 //! from TOML).
 //!
 //! ## Browser flows
@@ -216,6 +217,46 @@
 //! idp.clock().advance(Duration::from_secs(5)); // the polling interval, on the mock's clock
 //! let tokens: serde_json::Value = poll().await.unwrap().json().await.unwrap();
 //! assert!(tokens["refresh_token"].is_string());
+//! # }
+//! ```
+//!
+//! ## Organizations
+//!
+//! `/authorize?organization=<org_id>` lets only the [`Organization`]'s members in (anyone else
+//! gets Auth0's `access_denied` at the callback) and puts `org_id` in the ID and access tokens;
+//! the access token's `permissions` are those of the roles the user holds as a [`Member`] of
+//! it. Whether a client may send the parameter is its [`OrganizationUsage`]. Client
+//! credentials take `organization` for grants that allow it, and the Management API manages
+//! organizations, members and member roles.
+//!
+//! ```
+//! # #[tokio::main] async fn main() {
+//! # use base64::Engine;
+//! # let payload = |t: &str| -> serde_json::Value { serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.split('.').nth(1).unwrap()).unwrap()).unwrap() };
+//! use mock_idp::{Member, MockIdp, Organization};
+//! // Arrange: the id follows the name unless configured, so a test knows it before the start.
+//! let globex = Organization::new("globex").member(Member::new("alice@example.com"));
+//! let org_id = globex.id();
+//! let idp = MockIdp::builder().organization(globex).start().await;
+//! idp.next_login("alice@example.com");
+//! let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+//!
+//! // Act: the code flow of `sample-spa` (which allows organizations) through globex.
+//! let response = browser.get(idp.url("/authorize")).query(&[
+//!     ("client_id", "sample-spa"), ("response_type", "code"), ("scope", "openid"),
+//!     ("redirect_uri", "http://localhost:3000"), ("organization", org_id.as_str()),
+//!     ("code_challenge", "zGBsgjH42aHHQ5QLbUNOsAW8nQu1BMX9kzQZzb-0WmM"), ("code_challenge_method", "S256"),
+//! ]).send().await.unwrap();
+//! let location = url::Url::parse(response.headers()["location"].to_str().unwrap()).unwrap();
+//! let code = location.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+//! let tokens: serde_json::Value = browser.post(idp.url("/oauth/token")).form(&[
+//!     ("grant_type", "authorization_code"), ("client_id", "sample-spa"), ("code", code.as_str()),
+//!     ("redirect_uri", "http://localhost:3000"),
+//!     ("code_verifier", "dBjftJeZ4CVP-mJ0kzOcHMbbzKwdNWtY1pRhYNJ7sYs"),
+//! ]).send().await.unwrap().json().await.unwrap();
+//!
+//! // Assert
+//! assert_eq!(payload(tokens["id_token"].as_str().unwrap())["org_id"], org_id);
 //! # }
 //! ```
 //!
