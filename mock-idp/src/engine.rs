@@ -24,11 +24,14 @@ use crate::store::device::{Approval, DecideRefusal, DeviceAuthorizations};
 use crate::store::issued::{IssuedBy, IssuedTokens, TokenUse};
 use crate::store::logins::Logins;
 use crate::store::opaque::OpaqueTokens;
+use crate::store::outbox::Outbox;
+use crate::store::passwordless::PasswordlessCodes;
 use crate::store::pushed::PushedRequests;
 use crate::store::refresh::RefreshTokens;
 use crate::store::retired_keys::{RetiredBy, RetiredKeys};
 use crate::store::revoked::RevokedTokens;
 use crate::store::sessions::{SessionInfo, Sessions};
+use crate::store::tickets::Tickets;
 use crate::store::transactions::{AuthorizationRequest, Transactions};
 use crate::store::{read, write};
 use crate::tenant::TenantConfig;
@@ -235,6 +238,12 @@ pub(crate) struct Idp {
     pub(crate) expectations: Expectations,
     /// The back-channel logouts sent, and how many are on their way.
     pub(crate) backchannel_logouts: BackchannelLogouts,
+    /// The emails and SMS the tenant sent.
+    pub(crate) outbox: Outbox,
+    /// What the links in verification and password-reset emails carry.
+    pub(crate) tickets: Tickets,
+    /// Passwordless codes sent and not yet used.
+    pub(crate) passwordless: PasswordlessCodes,
     /// The runtime of the server that serves this engine, where back-channel logouts run
     /// (set once the server has one; see `crate::backchannel`).
     background: OnceLock<tokio::runtime::Handle>,
@@ -322,6 +331,9 @@ impl Idp {
             retired_keys: RetiredKeys::default(),
             expectations: Expectations::default(),
             backchannel_logouts: BackchannelLogouts::default(),
+            outbox: Outbox::default(),
+            tickets: Tickets::default(),
+            passwordless: PasswordlessCodes::default(),
             background: OnceLock::new(),
         })
     }
@@ -492,8 +504,8 @@ impl Idp {
     }
 
     /// Back to how the mock started: tenant, keys, clock, ids, journal, faults, grants,
-    /// sessions (ended without back-channel logouts), the tokens handed out and the
-    /// back-channel logouts sent. Not expectations, which belong to the test. The keys
+    /// sessions (ended without back-channel logouts), the tokens handed out, the
+    /// back-channel logouts sent and the outbox. Not expectations, which belong to the test. The keys
     /// the reset unpublishes are remembered as retired (by the clock before it is reset).
     pub(crate) fn reset(&self) {
         *write(&self.tenant) = Arc::clone(&self.initial_tenant);
@@ -528,6 +540,9 @@ impl Idp {
         self.backchannel_logouts.clear();
         self.pushed.clear();
         self.assertions.clear();
+        self.outbox.clear();
+        self.tickets.clear();
+        self.passwordless.clear();
     }
 
     /// Logs `sub` in: a new session (lasting the tenant's `tokens.session`) replacing

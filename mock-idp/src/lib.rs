@@ -63,6 +63,7 @@
 //! |---|---|
 //! | `GET`/`POST /authorize` | `response_type=code`, and for clients allowed `implicit` the implicit and hybrid types (`id_token`, `token`, `code id_token`, ... in any order; `nonce` required with an ID token, `at_hash`/`c_hash`, `fragment` by default, `query` refused), S256 PKCE (mandatory for public clients), `state`, `nonce`, `prompt` (`none`, `login`, `consent`), `max_age`, `login_hint`, `screen_hint`, `audience`; `response_mode` `query`, `fragment`, `form_post` or `web_message` (the SDK's hidden iframe) |
 //! | `GET`/`POST /u/login` | the login page: a plain form (`username`, `password`) and one button per user, CSRF-protected |
+//! | `GET`/`POST /u/signup` | the sign-up page `screen_hint=signup` leads to: `email`, `password` (the tenant's [`PasswordPolicy`]); creates the user and continues the login |
 //! | `GET`/`POST /u/consent` | the consent page, only for clients with `require_consent` |
 //! | `POST /oauth/token` | `grant_type=authorization_code`: single-use codes bound to client, `redirect_uri`, audience, scope and PKCE; a second redemption revokes what the first issued |
 //! | `GET /v2/logout`, `GET /oidc/logout` | end the session; redirect only to an allowed logout URL |
@@ -260,6 +261,40 @@
 //! # }
 //! ```
 //!
+//! ## Sign-up, password reset, passwordless, and the outbox
+//!
+//! `POST /dbconnections/signup` and `/dbconnections/change_password`, `POST /passwordless/start`
+//! and the `http://auth0.com/oauth/grant-type/passwordless/otp` grant answer as Auth0's do
+//! (node-auth0's `database` and `passwordless` work unchanged). What Auth0 would email or text
+//! (a verification link, a password-reset link, a one-time code or magic link) goes to the
+//! outbox instead: [`MockIdp::outbox`] ([`OutboxMessage`]), `GET /_mock/outbox`, cleared by
+//! reset. The links open working pages; codes are single use and expire on the mock's clock.
+//!
+//! ```
+//! # #[tokio::main] async fn main() {
+//! use mock_idp::{MessageKind, MockIdp};
+//! use serde_json::{Value, json};
+//! let idp = MockIdp::start().await;
+//! let http = reqwest::Client::new();
+//!
+//! // Act: the app under test starts a passwordless login...
+//! http.post(idp.url("/passwordless/start"))
+//!     .json(&json!({ "client_id": "sample-spa", "connection": "email", "email": "dana@example.com", "send": "code" }))
+//!     .send().await.unwrap();
+//! // ...and the test types the code the user would have read in their mailbox.
+//! let message = idp.outbox().pop().unwrap();
+//! assert_eq!(message.kind, MessageKind::Otp);
+//! let tokens: Value = http.post(idp.url("/oauth/token"))
+//!     .form(&[("grant_type", "http://auth0.com/oauth/grant-type/passwordless/otp"), ("client_id", "sample-spa"),
+//!             ("username", "dana@example.com"), ("otp", message.code.as_deref().unwrap()), ("realm", "email")])
+//!     .send().await.unwrap().json().await.unwrap();
+//!
+//! // Assert: Dana, new to the tenant, is a user of the email connection.
+//! assert_eq!(tokens["token_type"], "Bearer");
+//! assert!(idp.user("dana@example.com").unwrap().sub().starts_with("email|"));
+//! # }
+//! ```
+//!
 //! ## Negative tests
 //!
 //! [`TokenBuilder`] mints deliberately bad tokens: [`expired`](TokenBuilder::expired),
@@ -426,10 +461,11 @@ pub use mock::{Expectation, ExpectationGuard, Explain, FaultBuilder, MockIdp, Mo
 pub use server::Server;
 pub use store::backchannel::{BackchannelLogout, BackchannelOutcome};
 pub use store::device::{DeviceAuthorization, DeviceStatus};
+pub use store::outbox::{Channel, MessageKind, OutboxMessage};
 pub use store::sessions::SessionInfo;
 pub use tenant::{
     Api, AppType, BackchannelLogoutSettings, Client, ClientCredential, ClientGrant, ConfigError,
-    DEFAULT_CONNECTION, DeviceFlowSettings, MANAGEMENT_AUDIENCE, Permission, Role, ServerConfig,
+    DEFAULT_CONNECTION, DeviceFlowSettings, MANAGEMENT_AUDIENCE, PasswordPolicy, Permission, Role, ServerConfig,
     TenantConfig, TokenLifetimes, User,
 };
 pub use tenant::{Member, Organization, OrganizationRequireBehavior, OrganizationUsage};

@@ -60,6 +60,10 @@ pub enum Endpoint {
     BackchannelLogout,
     /// The Management API, `/api/v2/*`
     Management,
+    /// `POST /dbconnections/signup`, `POST /dbconnections/change_password`
+    DbConnections,
+    /// `POST /passwordless/start`, `GET /passwordless/verify_redirect`
+    Passwordless,
     /// Anything else.
     Other,
 }
@@ -71,7 +75,15 @@ impl Endpoint {
             "/.well-known/openid-configuration" => Self::Discovery,
             "/.well-known/jwks.json" => Self::Jwks,
             "/authorize" | "/authorize/resume" => Self::Authorize,
-            "/u/login" | "/login" | "/u/consent" | "/activate" => Self::Login,
+            "/u/login"
+            | "/login"
+            | "/u/consent"
+            | "/activate"
+            | "/u/signup"
+            | "/u/email-verification"
+            | "/u/reset-password" => Self::Login,
+            "/dbconnections/signup" | "/dbconnections/change_password" => Self::DbConnections,
+            "/passwordless/start" | "/passwordless/verify_redirect" => Self::Passwordless,
             "/oauth/token" => Self::Token,
             "/userinfo" => Self::Userinfo,
             "/v2/logout" | "/oidc/logout" => Self::Logout,

@@ -53,6 +53,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/backchannel-logouts", get(backchannel_logouts))
         .route("/device", get(device_authorizations))
         .route("/device/{user_code}", post(decide_device))
+        .route("/outbox", get(outbox).delete(clear_outbox))
         .route("/reset", post(reset))
         .route("/issuer", get(issuer::current).post(issuer::set))
 }
@@ -343,6 +344,37 @@ async fn decide_device(
     };
     idp.decide_device(&user_code, approver.as_deref())?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OutboxQuery {
+    to: Option<String>,
+}
+
+/// `GET /_mock/outbox[?to=<email or phone>]`: the emails and SMS the tenant sent, newest last.
+async fn outbox(
+    State(idp): State<SharedIdp>,
+    query: Result<Query<OutboxQuery>, QueryRejection>,
+) -> Result<Json<Value>, OAuthError> {
+    let Query(query) = query.map_err(|e| OAuthError::InvalidRequest(e.body_text()))?;
+    let messages: Vec<_> = idp
+        .outbox
+        .list()
+        .into_iter()
+        .filter(|m| {
+            query
+                .to
+                .as_deref()
+                .is_none_or(|to| m.to.eq_ignore_ascii_case(to))
+        })
+        .collect();
+    Ok(Json(json!({ "messages": messages })))
+}
+
+async fn clear_outbox(State(idp): State<SharedIdp>) -> StatusCode {
+    idp.outbox.clear();
+    StatusCode::NO_CONTENT
 }
 
 async fn reset(State(idp): State<SharedIdp>) -> StatusCode {

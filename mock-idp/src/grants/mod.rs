@@ -13,6 +13,7 @@ mod client_credentials;
 mod device_code;
 pub(crate) mod params;
 mod password;
+pub(crate) mod passwordless_otp;
 mod refresh_token;
 
 use crate::engine::Idp;
@@ -34,6 +35,8 @@ pub(crate) enum GrantType {
     /// Auth0's password grant with a named connection.
     PasswordRealm,
     RefreshToken,
+    /// Auth0's passwordless grant: a code sent by `/passwordless/start`.
+    PasswordlessOtp,
 }
 
 impl GrantType {
@@ -44,6 +47,7 @@ impl GrantType {
         Self::Password,
         Self::PasswordRealm,
         Self::RefreshToken,
+        Self::PasswordlessOtp,
     ];
 
     /// The `grant_type` parameter's value.
@@ -55,6 +59,7 @@ impl GrantType {
             Self::Password => PASSWORD,
             Self::PasswordRealm => PASSWORD_REALM,
             Self::RefreshToken => "refresh_token",
+            Self::PasswordlessOtp => passwordless_otp::PASSWORDLESS_OTP,
         }
     }
 
@@ -83,6 +88,7 @@ pub(crate) fn issue(
         GrantType::Password => password::exchange(idp, tenant, client, params, false),
         GrantType::PasswordRealm => password::exchange(idp, tenant, client, params, true),
         GrantType::RefreshToken => refresh_token::exchange(idp, tenant, client, params),
+        GrantType::PasswordlessOtp => passwordless_otp::exchange(idp, tenant, client, params),
     }
 }
 

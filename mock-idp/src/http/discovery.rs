@@ -106,7 +106,8 @@ fn render(idp: &Idp, base: &str, scopes: &[String]) -> Value {
             "client_credentials",
             "password",
             "http://auth0.com/oauth/grant-type/password-realm",
-            "urn:ietf:params:oauth:grant-type:device_code"
+            "urn:ietf:params:oauth:grant-type:device_code",
+            "http://auth0.com/oauth/grant-type/passwordless/otp"
         ],
         "subject_types_supported": ["public"],
         "code_challenge_methods_supported": ["S256", "plain"],

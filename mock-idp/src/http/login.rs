@@ -23,11 +23,14 @@ use crate::http::session_cookie;
 use crate::store::transactions::Transaction;
 use crate::tenant::WRONG_CREDENTIALS;
 
-fn form(body: &Bytes) -> BTreeMap<String, String> {
+pub(crate) fn form(body: &Bytes) -> BTreeMap<String, String> {
     url::form_urlencoded::parse(body).into_owned().collect()
 }
 
-fn transaction(idp: &Idp, id: Option<&String>) -> Result<(String, Transaction), PageError> {
+pub(crate) fn transaction(
+    idp: &Idp,
+    id: Option<&String>,
+) -> Result<(String, Transaction), PageError> {
     let id = id.cloned().unwrap_or_default();
     let txn = idp
         .transactions
@@ -37,7 +40,7 @@ fn transaction(idp: &Idp, id: Option<&String>) -> Result<(String, Transaction), 
 }
 
 /// The transaction a login or consent form was posted for, once its CSRF token checks out.
-fn posted_transaction(
+pub(crate) fn posted_transaction(
     idp: &Idp,
     fields: &BTreeMap<String, String>,
 ) -> Result<(String, Transaction), PageError> {
@@ -52,7 +55,7 @@ fn check_csrf(txn: &Transaction, fields: &BTreeMap<String, String>) -> Result<()
     verify_slices_are_equal(given.as_bytes(), txn.csrf.as_bytes()).map_err(|_| PageError::Forbidden)
 }
 
-fn see_other_resume(id: &str) -> Response {
+pub(crate) fn see_other_resume(id: &str) -> Response {
     let id: String = url::form_urlencoded::byte_serialize(id.as_bytes()).collect();
     let mut response = Redirect::to(&format!("{RESUME}?state={id}")).into_response();
     response
@@ -129,11 +132,8 @@ fn render_login(
         .client(&txn.request.client_id)
         .map(|c| c.name.clone().unwrap_or_else(|| c.client_id.clone()))
         .unwrap_or_default();
-    let heading = if txn.request.screen_hint.as_deref() == Some("signup") {
-        "Sign up"
-    } else {
-        "Log in"
-    };
+    let heading = "Log in";
+    let state: String = url::form_urlencoded::byte_serialize(id.as_bytes()).collect();
     let error = error
         .map(|e| {
             format!(
@@ -155,9 +155,11 @@ fn render_login(
 <label for=\"username\">Email</label><input id=\"username\" name=\"username\" type=\"text\" autocomplete=\"username\" value=\"{username}\" required autofocus>\
 <label for=\"password\">Password</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
 <button type=\"submit\" name=\"action\" value=\"login\">Continue</button>\
-<h2 class=\"muted\">Or pick a user</h2><div class=\"users\">{users}</div></form>",
+<h2 class=\"muted\">Or pick a user</h2><div class=\"users\">{users}</div></form>\
+<p class=\"muted\">No account? <a id=\"signup-link\" href=\"{signup}?state={state}\">Sign up</a></p>",
         client = escape(&client_name),
         username = escape(username),
+        signup = crate::http::paths::SIGNUP_PAGE,
     );
     html::interactive(StatusCode::OK, html::page(heading, &body))
 }

@@ -1,9 +1,11 @@
 //! The HTTP faces of the mock: the Auth0-facing endpoints, one module each, and [`app`], the
 //! router that puts them (and the control API) together.
 
+pub(crate) mod account;
 pub(crate) mod activate;
 pub(crate) mod authorize;
 mod avatar;
+pub(crate) mod dbconnections;
 mod device;
 pub(crate) mod discovery;
 pub(crate) mod html;
@@ -12,9 +14,11 @@ pub(crate) mod login;
 pub(crate) mod logout;
 mod management;
 pub(crate) mod middleware;
+pub(crate) mod passwordless;
 pub mod paths;
 pub(crate) mod revoke;
 pub(crate) mod session_cookie;
+pub(crate) mod signup;
 pub(crate) mod token;
 pub(crate) mod userinfo;
 
@@ -62,6 +66,9 @@ pub(crate) fn app(slot: AppState) -> Router {
         .route(paths::REVOKE, post(revoke::revoke))
         .route(paths::PAR, post(authorize::par::par))
         .route(paths::DEVICE_CODE, post(device::device_code))
+        .route(paths::SIGNUP, post(dbconnections::signup))
+        .route(paths::CHANGE_PASSWORD, post(dbconnections::change_password))
+        .route(paths::PASSWORDLESS_START, post(passwordless::start))
         .route(
             paths::USERINFO,
             get(userinfo::userinfo).post(userinfo::userinfo),
@@ -91,6 +98,19 @@ pub(crate) fn app(slot: AppState) -> Router {
         .route(
             paths::ACTIVATE,
             get(activate::activate_page).post(activate::activate_submit),
+        )
+        .route(
+            paths::SIGNUP_PAGE,
+            get(signup::signup_page).post(signup::signup_submit),
+        )
+        .route(paths::EMAIL_VERIFICATION, get(account::verify_email))
+        .route(
+            paths::RESET_PASSWORD,
+            get(account::reset_page).post(account::reset_submit),
+        )
+        .route(
+            paths::PASSWORDLESS_VERIFY,
+            get(passwordless::verify_redirect),
         )
         .route(paths::LOGOUT, get(logout::v2_logout))
         .route(paths::OIDC_LOGOUT, get(logout::oidc_logout))

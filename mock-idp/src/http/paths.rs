@@ -50,6 +50,20 @@ pub const OIDC_LOGOUT: &str = "/oidc/logout";
 pub const HEALTH: &str = "/health";
 /// The Management API v2 (its routes are below it).
 pub const MANAGEMENT: &str = "/api/v2";
+/// The sign-up page, where `/authorize?screen_hint=signup` sends the browser.
+pub const SIGNUP_PAGE: &str = "/u/signup";
+/// Database sign-up.
+pub const SIGNUP: &str = "/dbconnections/signup";
+/// Asks for a password-reset email.
+pub const CHANGE_PASSWORD: &str = "/dbconnections/change_password";
+/// Where a verification email's link goes: it marks the email verified.
+pub const EMAIL_VERIFICATION: &str = "/u/email-verification";
+/// Where a password-reset email's link goes: a page that sets a new password.
+pub const RESET_PASSWORD: &str = "/u/reset-password";
+/// Starts a passwordless login: a code or a link, to the outbox.
+pub const PASSWORDLESS_START: &str = "/passwordless/start";
+/// Where a passwordless email's link goes: it logs the user in and answers the client.
+pub const PASSWORDLESS_VERIFY: &str = "/passwordless/verify_redirect";
 
 #[cfg(test)]
 mod tests {
@@ -74,6 +88,13 @@ mod tests {
             (LOGOUT, Endpoint::Logout),
             (OIDC_LOGOUT, Endpoint::Logout),
             (HEALTH, Endpoint::Health),
+            (SIGNUP_PAGE, Endpoint::Login),
+            (EMAIL_VERIFICATION, Endpoint::Login),
+            (RESET_PASSWORD, Endpoint::Login),
+            (SIGNUP, Endpoint::DbConnections),
+            (CHANGE_PASSWORD, Endpoint::DbConnections),
+            (PASSWORDLESS_START, Endpoint::Passwordless),
+            (PASSWORDLESS_VERIFY, Endpoint::Passwordless),
         ];
         for (path, endpoint) in expected {
             assert_eq!(Endpoint::of_path(path), endpoint, "{path}");

@@ -28,6 +28,7 @@ use crate::issuance::builder::TokenBuilder;
 use crate::store::backchannel::BackchannelLogout;
 use crate::store::device::DeviceAuthorization;
 use crate::store::issued::{IssuedBy, TokenUse};
+use crate::store::outbox::OutboxMessage;
 use crate::store::sessions::SessionInfo;
 use crate::tenant::{Client, User};
 
@@ -787,8 +788,36 @@ impl MockIdp {
         sent
     }
 
+    /// The emails and SMS the tenant sent (sign-up verification, password reset, passwordless
+    /// codes and links), oldest first: the last 200 (`GET /_mock/outbox` over HTTP). A test
+    /// reads a code or a link here instead of in a mailbox.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// use mock_idp::{MessageKind, MockIdp};
+    /// // Arrange
+    /// let idp = MockIdp::start().await;
+    /// let http = reqwest::Client::new();
+    ///
+    /// // Act: alice forgot her password.
+    /// let answer = http.post(idp.url("/dbconnections/change_password"))
+    ///     .json(&serde_json::json!({ "client_id": "sample-spa", "email": "alice@example.com",
+    ///                                "connection": "Username-Password-Authentication" }))
+    ///     .send().await.unwrap();
+    ///
+    /// // Assert: Auth0's answer, and the email with its link.
+    /// assert_eq!(answer.text().await.unwrap(), "We've just sent you an email to reset your password.");
+    /// let email = idp.outbox().pop().unwrap();
+    /// assert_eq!((email.to.as_str(), email.kind), ("alice@example.com", MessageKind::ResetPassword));
+    /// assert!(email.link.unwrap().starts_with(&format!("{}u/reset-password?ticket=", idp.issuer())));
+    /// # }
+    /// ```
+    pub fn outbox(&self) -> Vec<OutboxMessage> {
+        self.idp.outbox.list()
+    }
+
     /// Back to the starting state: tenant, keys, clock, journal, faults, sessions, grants, the
-    /// tokens handed out (keys it unpublishes are remembered as retired, for
+    /// outbox, the tokens handed out (keys it unpublishes are remembered as retired, for
     /// [`explain`](MockIdp::explain)).
     /// [Expectations](MockIdp::expect) stay, with their counts: they belong to the test, not
     /// to the mock's state (`POST /_mock/reset` leaves them too).

@@ -12,8 +12,9 @@
 //! code is redeemed while held), and are never held together with [`codes`]. The
 //! session stores ([`sessions`], [`transactions`]) are never held together with another lock,
 //! nor are the inspector's stores ([`issued`] tokens, [`retired_keys`]), the pushed
-//! authorization requests ([`pushed`]), the spent client assertions ([`assertions`]) or the
-//! [`backchannel`] logouts sent; one exception: issuance notes its client in the session
+//! authorization requests ([`pushed`]), the spent client assertions ([`assertions`]), the
+//! [`backchannel`] logouts sent, the [`outbox`], the emailed [`tickets`] or the pending
+//! [`passwordless`] codes; one exception: issuance notes its client in the session
 //! (`Sessions::note_client`) while the code or device grant holds its entry, which is safe because
 //! nothing is ever locked while a session store is held. The [`opaque`] access tokens' lock
 //! comes last (redeeming a code issues one while it holds the code) and is never held while
@@ -27,11 +28,14 @@ pub(crate) mod device;
 pub(crate) mod issued;
 pub(crate) mod logins;
 pub(crate) mod opaque;
+pub(crate) mod outbox;
+pub(crate) mod passwordless;
 pub(crate) mod pushed;
 pub(crate) mod refresh;
 pub(crate) mod retired_keys;
 pub(crate) mod revoked;
 pub(crate) mod sessions;
+pub(crate) mod tickets;
 pub(crate) mod transactions;
 
 use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};

@@ -507,6 +507,7 @@ fn default_grant_types(app_type: AppType) -> &'static [&'static str] {
             PASSWORD,
             PASSWORD_REALM,
             DEVICE_CODE,
+            PASSWORDLESS_OTP,
         ],
         AppType::RegularWeb => &[
             "authorization_code",
@@ -515,6 +516,7 @@ fn default_grant_types(app_type: AppType) -> &'static [&'static str] {
             "client_credentials",
             PASSWORD,
             PASSWORD_REALM,
+            PASSWORDLESS_OTP,
         ],
         AppType::NonInteractive => &["client_credentials", PASSWORD, PASSWORD_REALM],
     }
@@ -522,6 +524,7 @@ fn default_grant_types(app_type: AppType) -> &'static [&'static str] {
 
 pub(crate) const PASSWORD: &str = "password";
 pub(crate) const PASSWORD_REALM: &str = "http://auth0.com/oauth/grant-type/password-realm";
+pub(crate) const PASSWORDLESS_OTP: &str = "http://auth0.com/oauth/grant-type/passwordless/otp";
 /// The grant `/authorize` needs for any response type with `token` or `id_token` in it.
 pub(crate) const IMPLICIT: &str = "implicit";
 /// The device authorization grant (RFC 8628), for native applications (as on Auth0).

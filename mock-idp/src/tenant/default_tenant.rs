@@ -4,8 +4,8 @@ use std::sync::OnceLock;
 
 use super::{
     Api, BackchannelLogoutSettings, Client, DeviceFlowSettings, MANAGEMENT_AUDIENCE,
-    MANAGEMENT_SCOPES, Member, Organization, OrganizationUsage, ServerConfig, TenantConfig,
-    TokenLifetimes, User,
+    MANAGEMENT_SCOPES, Member, Organization, OrganizationUsage, PasswordPolicy, ServerConfig,
+    TenantConfig, TokenLifetimes, User,
 };
 use crate::issuance::keys::Algorithm;
 
@@ -77,6 +77,7 @@ fn build() -> TenantConfig {
         server: ServerConfig::default(),
         backchannel_logout: BackchannelLogoutSettings::default(),
         device_flow: DeviceFlowSettings::default(),
+        password_policy: PasswordPolicy::default(),
     }
 }
 

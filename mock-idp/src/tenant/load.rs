@@ -6,8 +6,8 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::{
-    Api, BackchannelLogoutSettings, Client, ConfigError, DeviceFlowSettings, Organization, Role,
-    ServerConfig,
+    Api, BackchannelLogoutSettings, Client, ConfigError, DeviceFlowSettings, Organization,
+    PasswordPolicy, Role, ServerConfig,
     TenantConfig, TokenLifetimes, User,
 };
 use crate::issuance::keys::Algorithm;
@@ -53,6 +53,7 @@ impl TenantConfig {
             server: ServerConfig,
             backchannel_logout: Option<BackchannelLogoutSettings>,
             device_flow: Option<DeviceFlowSettings>,
+            password_policy: Option<PasswordPolicy>,
         }
         let file: TenantFile =
             toml::from_str(text).map_err(|e| ConfigError::Parse(e.to_string()))?;
@@ -76,6 +77,9 @@ impl TenantConfig {
         }
         if let Some(settings) = file.device_flow {
             tenant.device_flow = settings;
+        }
+        if let Some(policy) = file.password_policy {
+            tenant.password_policy = policy;
         }
         for api in file.apis {
             tenant.upsert_api(api);

@@ -15,6 +15,7 @@ mod default_tenant;
 mod load;
 mod management;
 mod organization;
+mod password_policy;
 mod permission;
 mod role;
 mod settings;
@@ -24,12 +25,13 @@ mod validate;
 
 pub use api::Api;
 pub use client::{AppType, Client, ClientGrant};
-pub(crate) use client::{DEVICE_CODE, IMPLICIT, PASSWORD, PASSWORD_REALM};
+pub(crate) use client::{DEVICE_CODE, IMPLICIT, PASSWORD, PASSWORD_REALM, PASSWORDLESS_OTP};
 pub use credential::ClientCredential;
 pub use management::MANAGEMENT_AUDIENCE;
 pub(crate) use management::{MANAGEMENT_SCOPES, management_api, names_management_api};
 pub use organization::{Member, Organization, OrganizationRequireBehavior, OrganizationUsage};
 pub(crate) use organization::{is_organization_id, name_problem as organization_name_problem};
+pub use password_policy::PasswordPolicy;
 pub use permission::Permission;
 pub use role::Role;
 pub use settings::{BackchannelLogoutSettings, DeviceFlowSettings, ServerConfig, TokenLifetimes};
@@ -112,6 +114,9 @@ pub struct TenantConfig {
     pub backchannel_logout: BackchannelLogoutSettings,
     /// Lifetime and polling interval of device codes.
     pub device_flow: DeviceFlowSettings,
+    /// The database connection's password policy, for passwords users choose (sign-up,
+    /// password reset); Auth0's default, `good`.
+    pub password_policy: PasswordPolicy,
 }
 
 /// Why a configuration was refused.

@@ -73,6 +73,9 @@ pub struct User {
     /// How many times the user logged in, counted by the mock.
     #[serde(default)]
     pub logins_count: u64,
+    /// The phone number (E.164) a passwordless SMS login names this user by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
 }
 
 /// What `created_at` and `updated_at` read for users whose config sets none: fixed, so tokens
@@ -118,6 +121,7 @@ impl User {
             updated_at: None,
             last_login: None,
             logins_count: 0,
+            phone_number: None,
         }
     }
 
@@ -332,7 +336,8 @@ impl User {
     }
 
     /// Auth0's `identities`: one, the connection the `user_id`'s provider names
-    /// (`auth0|...` is the database connection).
+    /// (`auth0|...` is the database connection, `email|...` and `sms|...` the passwordless
+    /// ones).
     ///
     /// ```
     /// let carol = mock_idp::User::new("carol@example.com");
@@ -351,7 +356,8 @@ impl User {
             "connection": connection,
             "user_id": id,
             "provider": provider,
-            "isSocial": provider != "auth0",
+            // Database and passwordless connections are Auth0's own, not social ones.
+            "isSocial": !matches!(provider, "auth0" | "email" | "sms"),
         }])
     }
 

@@ -31,7 +31,7 @@ const GRANT_TYPES: [&str; 6] = [
 ];
 
 /// The endpoints the Requests filter offers, in the journal's names.
-const ENDPOINTS: [Endpoint; 15] = [
+const ENDPOINTS: [Endpoint; 17] = [
     Endpoint::Discovery,
     Endpoint::Jwks,
     Endpoint::Authorize,
@@ -46,6 +46,8 @@ const ENDPOINTS: [Endpoint; 15] = [
     Endpoint::Control,
     Endpoint::BackchannelLogout,
     Endpoint::Management,
+    Endpoint::DbConnections,
+    Endpoint::Passwordless,
     Endpoint::Other,
 ];
 

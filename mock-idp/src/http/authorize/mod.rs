@@ -28,6 +28,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use crate::control::journal::JournalNote;
 use crate::engine::{Idp, SharedIdp};
 use crate::http::html::PageError;
+use crate::http::paths;
 use crate::http::session_cookie;
 use crate::issuance::scopes::user_scopes_in;
 use crate::issuance::{UserGrant, issue_at_authorize};
@@ -85,6 +86,26 @@ fn authorize(
     proceed(idp, headers, pending)
 }
 
+/// `/authorize` for a user identified another way (a passwordless magic link): `query` is
+/// validated as an authorization request, then `identify` names the user (or refuses, to the
+/// client once its redirect URI is trusted), who is logged in and answered as after the
+/// login form.
+pub(crate) fn authorize_identified(
+    idp: &Idp,
+    headers: &HeaderMap,
+    query: &[u8],
+    identify: impl FnOnce(&AuthorizationRequest) -> Result<String, AuthorizeError>,
+) -> Response {
+    let run = || {
+        let pending = validate(idp, &RawParams::parse(query))?;
+        let sub = identify(&pending)?;
+        let previous = session_cookie::value(headers);
+        let (cookie, info) = idp.log_in(&sub, previous.as_deref());
+        after_login(idp, pending, &cookie.clone(), &info, Some(cookie), false)
+    };
+    run().unwrap_or_else(IntoResponse::into_response)
+}
+
 /// With a validated request: use the session, or ask for a login.
 fn proceed(
     idp: &Idp,
@@ -135,8 +156,13 @@ fn proceed(
             false,
         );
     }
+    let page = if pending.screen_hint.as_deref() == Some("signup") {
+        paths::SIGNUP_PAGE
+    } else {
+        paths::LOGIN
+    };
     let txn = idp.begin_transaction(pending, None);
-    Ok(found(&format!("/u/login?state={}", encode(&txn))))
+    Ok(found(&format!("{page}?state={}", encode(&txn))))
 }
 
 /// With a session: consent if the client needs it, then the code.
