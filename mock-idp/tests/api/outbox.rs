@@ -136,3 +136,61 @@ async fn the_journal_records_the_requests_but_not_what_they_sent() {
     assert!(!journal.contains(&code));
     assert!(!journal.contains("alice@example.com"));
 }
+
+#[tokio::test]
+async fn malformed_bodies_to_the_sending_endpoints_are_4xx_and_send_nothing() {
+    // Arrange
+    let idp = MockIdp::start().await;
+    let users = idp.user("alice@example.com");
+    let bodies: [(&str, &[u8]); 9] = [
+        ("application/json", b"{"),
+        ("application/json", b"[]"),
+        ("application/json", b"null"),
+        (
+            "application/json",
+            br#"{"email": {"a": 1}, "client_id": 7}"#,
+        ),
+        (
+            "application/json",
+            br#"{"authParams": [1], "client_id": "sample-spa"}"#,
+        ),
+        (
+            "application/x-www-form-urlencoded",
+            b"client_id=sample-spa&client_id=x&%zz",
+        ),
+        ("text/plain", b"client_id=sample-spa"),
+        ("application/json", &[0xff, 0xfe, 0x00]),
+        ("", b"junk"),
+    ];
+    let endpoints = [
+        "/dbconnections/signup",
+        "/dbconnections/change_password",
+        "/passwordless/start",
+        "/u/reset-password",
+        "/u/signup",
+    ];
+
+    // Act
+    let mut statuses = Vec::new();
+    for path in endpoints {
+        for (content_type, body) in bodies {
+            let mut request = client().post(idp.url(path)).body(body.to_vec());
+            if !content_type.is_empty() {
+                request = request.header("content-type", content_type);
+            }
+            let status = request.send().await.unwrap().status().as_u16();
+            statuses.push((path, content_type, status));
+        }
+    }
+
+    // Assert
+    for (path, content_type, status) in &statuses {
+        assert!(
+            (400..500).contains(status),
+            "{path} {content_type}: {status}"
+        );
+    }
+    assert!(idp.outbox().is_empty());
+    assert_eq!(idp.user("alice@example.com"), users);
+    assert!(idp.sessions().is_empty());
+}
