@@ -5,9 +5,11 @@
 //! went to. The code is bound to the client that started the login, used once, expires on
 //! the mock clock, and survives a few wrong guesses (see [`crate::store::passwordless`]).
 //!
-//! An email nobody has yet becomes a user on the `email` connection (`email|<id>`), as on
-//! Auth0. The mock keys users by email, so an email that a database user has logs that user
-//! in, as if Auth0's accounts were linked. SMS logs in the user with that `phone_number`.
+//! An email or phone number nobody has yet becomes a user on the `email` or `sms` connection
+//! (`email|<id>`, `sms|<id>`), as on Auth0; an SMS user has no email (an empty one, which no
+//! login names), and its number as `name`. The mock keys users by email, so an email that a
+//! database user has logs that user in, as if Auth0's accounts were linked; SMS logs in the
+//! user with that `phone_number`.
 
 use super::params::Params;
 use super::requested_api;
@@ -82,35 +84,40 @@ pub(crate) fn existing_user<'t>(
     }
 }
 
-/// The user a redeemed code logs in: the existing one, or for an email nobody has, a new user
-/// on the `email` connection. `None` for a phone number nobody has: the mock's users are
-/// keyed by email, so it does not make SMS-only users.
-pub(crate) fn passwordless_user(idp: &Idp, realm: Realm, to: &str) -> Option<String> {
+/// The user a redeemed code logs in: the existing one, or a new user on the connection.
+pub(crate) fn passwordless_user(idp: &Idp, realm: Realm, to: &str) -> String {
     if let Some(user) = existing_user(&idp.tenant(), realm, to) {
-        return Some(user.sub());
-    }
-    if realm == Realm::Sms {
-        return None;
+        return user.sub();
     }
     let now = iso8601(idp.clock.now());
-    Some(idp.update_tenant(|tenant| {
-        if let Some(user) = tenant.user_by_login(to) {
+    idp.update_tenant(|tenant| {
+        if let Some(user) = existing_user(tenant, realm, to) {
             return user.sub();
         }
         let hex = hex_digest(&idp.ids.next("user"), 12);
-        let user = User {
-            user_id: Some(format!("email|{hex}")),
+        let base = User {
+            user_id: Some(format!("{}|{hex}", realm.as_str())),
             // Nobody knows it: a passwordless user has no password to log in with.
             password: idp.ids.next("password"),
-            email_verified: true,
             created_at: Some(now.clone()),
             updated_at: Some(now),
             ..User::new(to)
         };
+        let user = match realm {
+            Realm::Email => base,
+            Realm::Sms => User {
+                email: String::new(),
+                email_verified: false,
+                name: Some(to.to_owned()),
+                nickname: Some(to.to_owned()),
+                phone_number: Some(to.to_owned()),
+                ..base
+            },
+        };
         let sub = user.sub();
         tenant.users.push(user);
         sub
-    }))
+    })
 }
 
 pub(super) fn exchange(
@@ -131,15 +138,11 @@ pub(super) fn exchange(
     if existing_user(tenant, realm, username).is_some_and(|u| u.blocked) {
         return Err(OAuthError::Unauthorized("user is blocked".into()));
     }
-    if realm == Realm::Sms && existing_user(tenant, realm, username).is_none() {
-        return Err(OAuthError::InvalidGrant(realm.wrong_code().into()));
-    }
     let recipient = Recipient::new(&client.client_id, realm.as_str(), username);
     idp.passwordless
         .redeem(&recipient, otp, idp.clock.now())
         .map_err(|refusal| OAuthError::InvalidGrant(refusal_text(realm, &refusal).into()))?;
-    let sub = passwordless_user(idp, realm, username)
-        .ok_or_else(|| OAuthError::InvalidGrant(realm.wrong_code().into()))?;
+    let sub = passwordless_user(idp, realm, username);
     // The user may be new: read the tenant again.
     let now_tenant = idp.tenant();
     let user = now_tenant

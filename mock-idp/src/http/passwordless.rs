@@ -241,7 +241,7 @@ pub(crate) async fn verify_redirect(
         idp.passwordless
             .redeem(&recipient, &code, idp.clock.now())
             .map_err(|refusal| denied(refusal_text(realm, &refusal)))?;
-        passwordless_user(&idp, realm, &email).ok_or_else(|| denied(realm.wrong_code()))
+        Ok(passwordless_user(&idp, realm, &email))
     })
 }
 

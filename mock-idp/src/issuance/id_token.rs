@@ -53,9 +53,14 @@ pub(crate) fn profile_claims(idp: &Idp, user: &User, scope: &[String]) -> Claims
             claims.insert("family_name".into(), family.clone().into());
         }
     }
-    if has("email") {
+    // A user made by an SMS login has no email.
+    if has("email") && !user.email.is_empty() {
         claims.insert("email".into(), user.email.clone().into());
         claims.insert("email_verified".into(), user.email_verified.into());
+    }
+    if let Some(phone) = user.phone_number.as_ref().filter(|_| has("phone")) {
+        claims.insert("phone_number".into(), phone.clone().into());
+        claims.insert("phone_number_verified".into(), true.into());
     }
     claims
 }

@@ -225,6 +225,10 @@ impl TenantConfig {
     }
 
     pub(crate) fn user_by_login(&self, login: &str) -> Option<&User> {
+        // Users made by an SMS login have an empty email, which no login names.
+        if login.is_empty() {
+            return None;
+        }
         self.users
             .iter()
             .find(|u| u.email.eq_ignore_ascii_case(login) || u.has_sub(login))

@@ -355,3 +355,52 @@ async fn the_magic_link_logs_in_and_redirects_to_the_callback_with_a_code() {
     let error = query_of(&location(&again));
     assert_eq!(error["error"], "access_denied", "a link is used once");
 }
+
+#[tokio::test]
+async fn an_sms_code_for_a_new_number_makes_a_user_on_the_sms_connection_without_an_email() {
+    // Arrange
+    let idp = MockIdp::start().await;
+    let (status, _) = start(
+        &idp,
+        json!({ "client_id": "sample-spa", "connection": "sms", "phone_number": "+15550002222", "send": "code" }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let code = idp.outbox().pop().unwrap().code.unwrap();
+
+    // Act
+    let (status, body) = token_form(
+        &idp,
+        &[
+            ("grant_type", OTP),
+            ("client_id", "sample-spa"),
+            ("username", "+15550002222"),
+            ("otp", &code),
+            ("realm", "sms"),
+            ("scope", "openid profile email phone"),
+        ],
+    )
+    .await;
+
+    // Assert
+    assert_eq!(status, 200, "{body}");
+    let id = claims(body["id_token"].as_str().unwrap());
+    assert!(id["sub"].as_str().unwrap().starts_with("sms|"), "{id}");
+    assert_eq!(id["phone_number"], "+15550002222");
+    assert_eq!(id["name"], "+15550002222");
+    assert!(id.get("email").is_none(), "{id}");
+    let login_by_empty_email = token_form(
+        &idp,
+        &[
+            ("grant_type", "password"),
+            ("client_id", "sample-spa"),
+            ("username", ""),
+            ("password", "x"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        login_by_empty_email.0, 400,
+        "no login names the empty email"
+    );
+}
