@@ -6,8 +6,9 @@
 //! puts the message in the outbox. The code buys tokens through the
 //! `passwordless/otp` grant ([`crate::grants::passwordless_otp`]); the magic link carries it
 //! with the `authParams` of the start, and opening it logs the user in and answers the client
-//! as `/authorize` would. Errors are Auth0's for this endpoint: `bad.connection`,
-//! `bad.email`, `bad.phone_number`, `bad.send`, as `{"error", "error_description"}`.
+//! as `/authorize` would. Errors are Auth0's for this endpoint (its Authentication API error
+//! list): `bad.client_id`, `bad.connection`, `bad.authParams`, `bad.phone_number` (and, by
+//! analogy, `bad.email` and `bad.send`), as `{"error", "error_description"}`.
 
 use axum::Json;
 use axum::body::Body;
@@ -50,9 +51,16 @@ async fn read_start(
     let auth_params = match object.remove("authParams") {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(params)) => params,
-        Some(_) => {
-            return Err(OAuthError::InvalidRequest(
-                "authParams must be an object".into(),
+        Some(other) => {
+            let kind = match other {
+                Value::String(_) => "string",
+                Value::Number(_) => "number",
+                Value::Bool(_) => "boolean",
+                _ => "array",
+            };
+            return Err(bad(
+                "bad.authParams",
+                format!("error in authParams - invalid type: {kind} (expected object)"),
             ));
         }
     };
@@ -92,21 +100,23 @@ fn start_inner(
     auth_params: &Map<String, Value>,
 ) -> Result<Value, OAuthError> {
     let tenant = idp.tenant();
+    if params.get("client_id").is_none() && !headers.contains_key(axum::http::header::AUTHORIZATION)
+    {
+        return Err(bad("bad.client_id", "Missing required property: client_id"));
+    }
     let client =
         client_auth::authenticate(idp, &tenant, &[paths::PASSWORDLESS_START], headers, params)?;
-    let connection = params.require("connection")?;
-    let realm = Realm::parse(connection).ok_or_else(|| {
-        bad(
-            "bad.connection",
-            format!("Connection does not exist: {connection} (the passwordless connections are email and sms)"),
-        )
-    })?;
+    let connection = params
+        .get("connection")
+        .ok_or_else(|| bad("bad.connection", "Missing required property: connection"))?;
+    let realm = Realm::parse(connection)
+        .ok_or_else(|| bad("bad.connection", "Connection does not exist"))?;
     let send = params.get("send").unwrap_or("link");
     let (to, channel) = match realm {
         Realm::Email => {
             let email = params
                 .get("email")
-                .ok_or_else(|| bad("bad.email", "Missing email"))?;
+                .ok_or_else(|| bad("bad.email", "Missing required property: email"))?;
             let well_formed = email
                 .split_once('@')
                 .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty())
@@ -120,16 +130,19 @@ fn start_inner(
             (email, Channel::Email)
         }
         Realm::Sms => {
-            let phone = params
-                .get("phone_number")
-                .ok_or_else(|| bad("bad.phone_number", "Missing phone_number"))?;
+            let phone = params.get("phone_number").ok_or_else(|| {
+                bad(
+                    "bad.phone_number",
+                    "Missing required property: phone_number",
+                )
+            })?;
             let e164 = phone.strip_prefix('+').is_some_and(|digits| {
-                (6..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
+                (1..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
             });
             if !e164 {
                 return Err(bad(
                     "bad.phone_number",
-                    format!("The phone number {phone} is not in E.164 format (+ and digits)"),
+                    "String does not match pattern: ^\\+[0-9]{1,15}$",
                 ));
             }
             (phone, Channel::Sms)

@@ -201,36 +201,61 @@ async fn bad_connection_email_or_send_are_auth0s_errors_and_send_nothing() {
     let idp = MockIdp::start().await;
     let cases = [
         (
+            json!({ "connection": "email", "email": "d@example.com" }),
+            "bad.client_id",
+            "Missing required property: client_id",
+        ),
+        (
+            json!({ "client_id": "sample-spa", "email": "d@example.com" }),
+            "bad.connection",
+            "Missing required property: connection",
+        ),
+        (
             json!({ "client_id": "sample-spa", "connection": "carrier-pigeon", "email": "d@example.com" }),
             "bad.connection",
+            "Connection does not exist",
         ),
         (
             json!({ "client_id": "sample-spa", "connection": "email" }),
             "bad.email",
+            "Missing required property: email",
         ),
         (
             json!({ "client_id": "sample-spa", "connection": "email", "email": "nope" }),
             "bad.email",
+            "error in email - email format validation failed: nope",
+        ),
+        (
+            json!({ "client_id": "sample-spa", "connection": "sms" }),
+            "bad.phone_number",
+            "Missing required property: phone_number",
         ),
         (
             json!({ "client_id": "sample-spa", "connection": "sms", "phone_number": "0777" }),
             "bad.phone_number",
+            "String does not match pattern: ^\\+[0-9]{1,15}$",
         ),
         (
             json!({ "client_id": "sample-spa", "connection": "email", "email": "d@example.com", "send": "fax" }),
             "bad.send",
+            "send must be code or link (link by email only), not fax",
         ),
         (
             json!({ "client_id": "sample-spa", "connection": "email", "email": "d@example.com", "authParams": "x" }),
-            "invalid_request",
+            "bad.authParams",
+            "error in authParams - invalid type: string (expected object)",
         ),
     ];
-    for (body, error) in cases {
+    for (body, error, description) in cases {
         let (status, answer) = start(&idp, body.clone()).await;
         assert_eq!(
-            (status, answer["error"].as_str()),
-            (400, Some(error)),
-            "{body}: {answer}"
+            (
+                status,
+                answer["error"].as_str(),
+                answer["error_description"].as_str()
+            ),
+            (400, Some(error), Some(description)),
+            "{body}"
         );
     }
     assert!(idp.outbox().is_empty());
