@@ -431,6 +431,7 @@
 
 #![warn(missing_docs, unreachable_pub)]
 
+mod actions;
 mod backchannel;
 mod clock;
 mod control;
@@ -449,6 +450,7 @@ mod store;
 mod tenant;
 mod tls;
 
+pub use actions::{Action, Trigger};
 pub use clock::{Clock, DETERMINISTIC_EPOCH};
 pub use control::journal::{Endpoint, RecordedRequest};
 pub use engine::{IdpConfig, StartError};

@@ -78,6 +78,8 @@ fn build() -> TenantConfig {
         backchannel_logout: BackchannelLogoutSettings::default(),
         device_flow: DeviceFlowSettings::default(),
         password_policy: PasswordPolicy::default(),
+        actions: Vec::new(),
+        action_timeout: crate::actions::DEFAULT_TIMEOUT,
     }
 }
 

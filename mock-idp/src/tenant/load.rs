@@ -1,7 +1,9 @@
 //! Reading a tenant from TOML: the file extends the default tenant unless it says
 //! `include_default_tenant = false`; unknown keys are errors, named.
 
+use std::collections::BTreeMap;
 use std::path::Path;
+use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -10,6 +12,7 @@ use super::{
     PasswordPolicy, Role, ServerConfig,
     TenantConfig, TokenLifetimes, User,
 };
+use crate::actions::{Action, Trigger};
 use crate::issuance::keys::Algorithm;
 
 impl TenantConfig {
@@ -29,6 +32,12 @@ impl TenantConfig {
     /// assert!(error.to_string().contains("pasword"));
     /// ```
     pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
+        Self::from_toml_in(text, None)
+    }
+
+    /// [`TenantConfig::from_toml`], with `code_file`s relative to `dir` (the config file's
+    /// folder), or to the working directory without one.
+    fn from_toml_in(text: &str, dir: Option<&Path>) -> Result<Self, ConfigError> {
         /// The file's shape: everything optional, lists empty unless given.
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
@@ -54,6 +63,25 @@ impl TenantConfig {
             backchannel_logout: Option<BackchannelLogoutSettings>,
             device_flow: Option<DeviceFlowSettings>,
             password_policy: Option<PasswordPolicy>,
+            #[serde(default)]
+            actions: Vec<ActionFile>,
+            action_settings: Option<ActionSettings>,
+        }
+        /// `[[actions]]`: the code inline or in a file, never both.
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct ActionFile {
+            name: String,
+            trigger: Trigger,
+            code: Option<String>,
+            code_file: Option<String>,
+            #[serde(default)]
+            secrets: BTreeMap<String, String>,
+        }
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct ActionSettings {
+            timeout_ms: Option<u64>,
         }
         let file: TenantFile =
             toml::from_str(text).map_err(|e| ConfigError::Parse(e.to_string()))?;
@@ -100,6 +128,38 @@ impl TenantConfig {
         if let Some(allow) = file.allow_organization_name_in_authentication_api {
             tenant.allow_organization_name_in_authentication_api = allow;
         }
+        if let Some(timeout) = file.action_settings.and_then(|s| s.timeout_ms) {
+            tenant.action_timeout = Duration::from_millis(timeout);
+        }
+        for action in file.actions {
+            let (code, file) = match (action.code, action.code_file) {
+                (Some(code), None) => (code, None),
+                (None, Some(file)) => {
+                    let path = dir.map_or_else(|| Path::new(&file).to_owned(), |d| d.join(&file));
+                    let code = std::fs::read_to_string(&path).map_err(|e| {
+                        ConfigError::Invalid(format!(
+                            "action {:?}: cannot read code_file {}: {e}",
+                            action.name,
+                            path.display()
+                        ))
+                    })?;
+                    (code, Some(file))
+                }
+                _ => {
+                    return Err(ConfigError::Invalid(format!(
+                        "action {:?} needs exactly one of code and code_file",
+                        action.name
+                    )));
+                }
+            };
+            tenant.actions.push(Action {
+                name: action.name,
+                trigger: action.trigger,
+                code,
+                secrets: action.secrets,
+                file,
+            });
+        }
         tenant.validate()?;
         Ok(tenant)
     }
@@ -121,6 +181,6 @@ impl TenantConfig {
             path: path.display().to_string(),
             source,
         })?;
-        Self::from_toml(&text)
+        Self::from_toml_in(&text, path.parent())
     }
 }

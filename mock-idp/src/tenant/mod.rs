@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 
+use crate::actions::Action;
 use crate::issuance::keys::Algorithm;
 
 mod api;
@@ -117,6 +118,11 @@ pub struct TenantConfig {
     /// The database connection's password policy, for passwords users choose (sign-up,
     /// password reset); Auth0's default, `good`.
     pub password_policy: PasswordPolicy,
+    /// Auth0 Actions, in binding order per trigger (`[[actions]]`); each is compiled at load.
+    pub actions: Vec<Action>,
+    /// How long one flow's Actions may run together (Auth0's 20 seconds unless set,
+    /// `[action_settings] timeout_ms`).
+    pub action_timeout: std::time::Duration,
 }
 
 /// Why a configuration was refused.

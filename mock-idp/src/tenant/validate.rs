@@ -88,6 +88,14 @@ impl TenantConfig {
                 }
             }
         }
+        let mut names: Vec<&str> = self.actions.iter().map(|a| a.name.as_str()).collect();
+        names.sort_unstable();
+        if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
+            return invalid(format!("two actions are named {:?}", w[0]));
+        }
+        for action in &self.actions {
+            crate::actions::check(action).map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        }
         let mut subs: Vec<String> = self.users.iter().map(User::sub).collect();
         subs.sort();
         if let Some(w) = subs.windows(2).find(|w| w[0] == w[1]) {
