@@ -51,7 +51,7 @@ mod http;
 
 /// Auth0's limit for one execution of a flow ("Each execution of a flow must complete in 20
 /// seconds or less").
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Where in Auth0's pipeline an Action runs, by Auth0's trigger id.
 ///
@@ -211,6 +211,7 @@ pub(crate) enum ActionError {
     )]
     NeverSettled { action: String },
     /// This build has no JavaScript engine (`default-features = false` without `actions`).
+    #[cfg(not(feature = "actions"))]
     #[error("Action {action:?} cannot run: mock-idp was built without the `actions` feature")]
     Unavailable { action: String },
 }

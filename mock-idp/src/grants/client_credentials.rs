@@ -1,6 +1,7 @@
 //! `grant_type=client_credentials`: a machine's token for an API it was granted
 //! (Auth0's client grants), with the scopes asked for or all it was granted.
 
+use super::actions::credentials_exchange;
 use super::params::Params;
 use super::requested_api;
 use crate::engine::Idp;
@@ -73,7 +74,8 @@ pub(super) fn exchange(
         requested
     };
     let org = organization(tenant, client, grant, params)?;
-    Ok(issue_for_client(idp, tenant, client, api, &scope, org))
+    let claims = credentials_exchange(idp, tenant, client, api, &scope, params)?;
+    Ok(issue_for_client(idp, tenant, client, api, &scope, org, &claims))
 }
 
 /// The organization the request names, as the client grant allows it (Auth0's

@@ -22,6 +22,11 @@ impl Params {
             .filter(|v| !v.is_empty())
     }
 
+    /// Every parameter, by name.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     pub(crate) fn require(&self, name: &str) -> Result<&str, OAuthError> {
         self.get(name).ok_or_else(|| {
             OAuthError::InvalidRequest(format!("Missing required parameter: {name}"))

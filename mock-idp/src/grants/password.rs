@@ -1,12 +1,13 @@
 //! `grant_type=password` and Auth0's `http://auth0.com/oauth/grant-type/password-realm`
 //! (Resource Owner Password, with a named connection).
 
+use super::actions::{Login, post_login};
 use super::params::Params;
 use super::requested_api;
 use crate::engine::Idp;
 use crate::error::OAuthError;
 use crate::issuance::scopes::{split_scope, user_scopes};
-use crate::issuance::{Issued, UserGrant, issue_for_user};
+use crate::issuance::{Issued, UserGrant, issue_for_user_with};
 use crate::tenant::{Client, DEFAULT_CONNECTION, TenantConfig, WRONG_CREDENTIALS};
 
 pub(super) fn exchange(
@@ -33,9 +34,18 @@ pub(super) fn exchange(
         return Err(OAuthError::Unauthorized("user is blocked".into()));
     }
     let api = requested_api(tenant, params)?;
-    let scope = user_scopes(tenant, user, api, &split_scope(params.get("scope")));
+    let mut scope = user_scopes(tenant, user, api, &split_scope(params.get("scope")));
+    let login = Login {
+        tenant,
+        client,
+        user,
+        api,
+        protocol: "oauth2-password",
+        params,
+    };
+    let claims = post_login(idp, &login, &mut scope)?;
     idp.record_login(&user.sub());
-    Ok(issue_for_user(
+    Ok(issue_for_user_with(
         idp,
         UserGrant {
             tenant,
@@ -49,5 +59,6 @@ pub(super) fn exchange(
             gty: Some("password"),
             refresh_family: None,
         },
+        &claims,
     ))
 }

@@ -6,7 +6,7 @@ use super::{still_granted, still_member};
 use crate::engine::Idp;
 use crate::error::OAuthError;
 use crate::issuance::scopes::split_scope;
-use crate::issuance::{Issued, UserGrant, issue_for_member};
+use crate::issuance::{ActionClaims, Issued, UserGrant, issue_for_member};
 use crate::store::refresh::Refusal;
 use crate::tenant::{Client, TenantConfig};
 
@@ -47,6 +47,7 @@ pub(super) fn exchange(
             refresh_family: Some(grant.family.clone()),
         },
         org,
+        &ActionClaims::default(),
     ))
 }
 

@@ -154,6 +154,45 @@ fn token_hash(alg: &str, value: &str) -> String {
     URL_SAFE_NO_PAD.encode(&digest[..digest.len() / 2])
 }
 
+/// Claims that Actions set (`api.idToken.setCustomClaim`, `api.accessToken.setCustomClaim`),
+/// applied after all others, so they win over the tenant's.
+#[derive(Debug, Default)]
+pub(crate) struct ActionClaims {
+    pub(crate) id_token: serde_json::Map<String, Value>,
+    pub(crate) access_token: serde_json::Map<String, Value>,
+}
+
+/// Claims Auth0 does not let an Action set ("restricted claims"): it ignores them silently.
+const RESTRICTED_CLAIMS: [&str; 19] = [
+    "acr",
+    "amr",
+    "at_hash",
+    "aud",
+    "auth_time",
+    "azp",
+    "c_hash",
+    "cnf",
+    "exp",
+    "gty",
+    "iat",
+    "iss",
+    "jti",
+    "nbf",
+    "nonce",
+    "org_id",
+    "permissions",
+    "scope",
+    "sub",
+];
+
+fn action_claims(claims: &mut Claims, extra: &serde_json::Map<String, Value>) {
+    for (name, value) in extra {
+        if !RESTRICTED_CLAIMS.contains(&name.as_str()) {
+            claims.insert(name.clone(), value.clone());
+        }
+    }
+}
+
 /// An access token and what revocation and the response need of it.
 struct AccessToken {
     token: String,
@@ -176,6 +215,7 @@ fn access_token(
     grant: &UserGrant<'_>,
     org: Option<&Organization>,
     now: i64,
+    extra: &serde_json::Map<String, Value>,
 ) -> AccessToken {
     let UserGrant {
         tenant,
@@ -232,6 +272,7 @@ fn access_token(
     }
     organization_claims(&mut access, tenant, org);
     custom_claims(&mut access, Some(user), client);
+    action_claims(&mut access, extra);
     let signer = signer_for_api(idp, Some(api));
     AccessToken {
         token: jws::encode(&jws::header_for(&signer), &access, &signer),
@@ -247,6 +288,7 @@ fn id_token(
     org: Option<&Organization>,
     now: i64,
     hashed: &[(&'static str, Option<&str>)],
+    extra: &serde_json::Map<String, Value>,
 ) -> String {
     let UserGrant {
         tenant,
@@ -280,6 +322,7 @@ fn id_token(
     id.extend(id_token::profile_claims(idp, user, scope));
     organization_claims(&mut id, tenant, org);
     custom_claims(&mut id, Some(user), client);
+    action_claims(&mut id, extra);
     jws::encode(&jws::header_for(&signer), &id, &signer)
 }
 
@@ -289,16 +332,22 @@ fn id_token(
 ///
 /// Every token a user gets is made here or in [`issue_at_authorize`], from the same parts.
 pub(crate) fn issue_for_user(idp: &Idp, grant: UserGrant<'_>) -> Issued {
-    issue_for_member(idp, grant, None)
+    issue_for_member(idp, grant, None, &ActionClaims::default())
+}
+
+/// [`issue_for_user`] with the claims a post-login flow added.
+pub(crate) fn issue_for_user_with(idp: &Idp, grant: UserGrant<'_>, extra: &ActionClaims) -> Issued {
+    issue_for_member(idp, grant, None, extra)
 }
 
 /// [`issue_for_user`] for a login through `org`: `org_id` (and maybe `org_name`) in the ID
 /// and access tokens, the permissions of the user's roles there, and a refresh token that
-/// keeps the organization.
+/// keeps the organization; with the claims a post-login flow added (`extra`).
 pub(crate) fn issue_for_member(
     idp: &Idp,
     grant: UserGrant<'_>,
     org: Option<&Organization>,
+    extra: &ActionClaims,
 ) -> Issued {
     let now = idp.clock.now();
     let UserGrant {
@@ -310,7 +359,7 @@ pub(crate) fn issue_for_member(
         ..
     } = &grant;
     note_session_client(idp, &grant);
-    let access = access_token(idp, &grant, org, now);
+    let access = access_token(idp, &grant, org, now, &extra.access_token);
     let id_token = scope.iter().any(|s| s == "openid").then(|| {
         id_token(
             idp,
@@ -318,6 +367,7 @@ pub(crate) fn issue_for_member(
             org,
             now,
             &[("at_hash", Some(access.token.as_str()))],
+            &extra.id_token,
         )
     });
 
@@ -407,7 +457,8 @@ pub(crate) fn issue_at_authorize(
 ) -> FrontChannel {
     let now = idp.clock.now();
     note_session_client(idp, &grant);
-    let access = token.then(|| access_token(idp, &grant, org, now));
+    let none = serde_json::Map::new();
+    let access = token.then(|| access_token(idp, &grant, org, now, &none));
     let id_token = with_id_token.then(|| {
         id_token(
             idp,
@@ -418,6 +469,7 @@ pub(crate) fn issue_at_authorize(
                 ("at_hash", access.as_ref().map(|a| a.token.as_str())),
                 ("c_hash", code),
             ],
+            &none,
         )
     });
     FrontChannel {
@@ -429,7 +481,7 @@ pub(crate) fn issue_at_authorize(
 
 /// A client-credentials token: `sub` is `<client_id>@clients`, `aud` the API (a string); with
 /// `org`, `org_id` (and maybe `org_name`), as Auth0's Machine-to-Machine Access for
-/// Organizations adds them.
+/// Organizations adds them, and the claims a credentials-exchange flow added (`extra`).
 pub(crate) fn issue_for_client(
     idp: &Idp,
     tenant: &TenantConfig,
@@ -437,6 +489,7 @@ pub(crate) fn issue_for_client(
     api: &Api,
     scope: &[String],
     org: Option<&Organization>,
+    extra: &serde_json::Map<String, Value>,
 ) -> Issued {
     let now = idp.clock.now();
     let expires_in = access_lifetime(tenant, Some(api));
@@ -455,6 +508,7 @@ pub(crate) fn issue_for_client(
     }
     organization_claims(&mut access, tenant, org);
     custom_claims(&mut access, None, client);
+    action_claims(&mut access, extra);
     let signer = signer_for_api(idp, Some(api));
     Issued {
         access_token: jws::encode(&jws::header_for(&signer), &access, &signer),

@@ -7,6 +7,7 @@ use tokio::sync::oneshot;
 
 use super::pool::PooledServer;
 use super::{MockIdp, Serving};
+use crate::actions::Action;
 use crate::engine::IdpConfig;
 use crate::issuance::keys::Algorithm;
 use crate::issuer::DiscoveryUrls;
@@ -65,6 +66,8 @@ pub struct MockIdpBuilder {
     discovery_urls: DiscoveryUrls,
     backchannel_logout_timeout: Option<Duration>,
     https: bool,
+    actions: Vec<Action>,
+    action_timeout: Option<Duration>,
 }
 
 impl MockIdpBuilder {
@@ -495,6 +498,48 @@ impl MockIdpBuilder {
         self
     }
 
+    /// Binds an Auth0 Action to its trigger, after those already bound (replacing one of the
+    /// same name). Its code is compiled when the mock starts: a syntax error panics there,
+    /// naming the Action and the line.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// # use base64::Engine;
+    /// # let payload = |t: &str| -> serde_json::Value { serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.split('.').nth(1).unwrap()).unwrap()).unwrap() };
+    /// use mock_idp::{Action, MockIdp, Trigger};
+    /// let idp = MockIdp::builder()
+    ///     .action(Action::new("tier", Trigger::CredentialsExchange, r#"
+    ///         exports.onExecuteCredentialsExchange = async (event, api) => {
+    ///           api.accessToken.setCustomClaim("https://example.com/tier", event.secrets.TIER);
+    ///         };"#).secret("TIER", "gold"))
+    ///     .start()
+    ///     .await;
+    /// let body: serde_json::Value = reqwest::Client::new().post(idp.url("/oauth/token")).form(&[
+    ///     ("grant_type", "client_credentials"),
+    ///     ("client_id", "sample-m2m"),
+    ///     ("client_secret", "sample-m2m-secret"),
+    ///     ("audience", "https://sample-api"),
+    /// ]).send().await.unwrap().json().await.unwrap();
+    /// assert_eq!(payload(body["access_token"].as_str().unwrap())["https://example.com/tier"], "gold");
+    /// # }
+    /// ```
+    pub fn action(mut self, action: Action) -> Self {
+        self.actions.push(action);
+        self
+    }
+
+    /// How long one flow's Actions may run together; Auth0's 20 seconds by default. A test
+    /// of a runaway Action sets a short one.
+    ///
+    /// ```
+    /// let config = mock_idp::MockIdp::builder().action_timeout(std::time::Duration::from_millis(200)).config();
+    /// assert_eq!(config.tenant.action_timeout.as_millis(), 200);
+    /// ```
+    pub fn action_timeout(mut self, timeout: Duration) -> Self {
+        self.action_timeout = Some(timeout);
+        self
+    }
+
     /// The engine configuration this builder describes.
     ///
     /// ```
@@ -535,6 +580,13 @@ impl MockIdpBuilder {
         }
         if self.default_audience.is_some() {
             tenant.default_audience = self.default_audience.clone();
+        }
+        for action in &self.actions {
+            tenant.actions.retain(|a| a.name != action.name);
+            tenant.actions.push(action.clone());
+        }
+        if let Some(timeout) = self.action_timeout {
+            tenant.action_timeout = timeout;
         }
         if let Some(timeout) = self.backchannel_logout_timeout {
             tenant.backchannel_logout.timeout_ms =

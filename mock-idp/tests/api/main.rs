@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod actions;
 mod backchannel_logout;
 mod browser_flows;
 mod ci_binary;
