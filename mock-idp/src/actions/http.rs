@@ -1,13 +1,14 @@
 //! The host side of an Action's `fetch`: one HTTP request, blocking the Action until it is
 //! answered or the flow's time is up.
 //!
-//! An Action runs synchronously on whatever thread called the flow, often a tokio worker
-//! serving the token endpoint, where a nested runtime cannot start. So the request runs on a
-//! thread of its own with a current-thread runtime, and the Action waits for that thread:
-//! the service it calls may even be served by the runtime the Action blocks (other workers
-//! answer it). Errors are `{"error": ...}` for `fetch` to throw as a `TypeError`, as a
+//! An Action runs synchronously on whatever thread called the flow, often the thread of the
+//! runtime serving the token endpoint, where no runtime can be entered. So the request runs
+//! on a runtime of its own (one thread for the process) and the Action waits for its answer
+//! on a channel; the service it calls must not be served by the very thread the Action
+//! blocks (a service on another runtime, such as a test's wiremock, is fine). Errors are `{"error": ...}` for `fetch` to throw as a `TypeError`, as a
 //! browser's does.
 
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use serde::Deserialize;
@@ -45,43 +46,51 @@ fn send(request: Request, deadline: Instant) -> Result<serde_json::Value, String
     if !matches!(url.scheme(), "http" | "https") {
         return Err(format!("unsupported scheme {:?}", url.scheme()));
     }
-    std::thread::scope(|scope| {
-        scope
-            .spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .map_err(|e| e.to_string())?;
-                runtime.block_on(async move {
-                    let client = reqwest::Client::builder()
-                        .timeout(remaining)
-                        .build()
-                        .map_err(|e| e.to_string())?;
-                    let mut builder = client.request(method, url);
-                    for (name, value) in request.headers {
-                        builder = builder.header(name, value);
-                    }
-                    if let Some(body) = request.body {
-                        builder = builder.body(body);
-                    }
-                    let response = builder.send().await.map_err(|e| describe(&e))?;
-                    let status = response.status();
-                    let headers: Vec<(String, String)> = response
-                        .headers()
-                        .iter()
-                        .map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into()))
-                        .collect();
-                    let body = response.bytes().await.map_err(|e| describe(&e))?;
-                    Ok(json!({
-                        "status": status.as_u16(),
-                        "status_text": status.canonical_reason().unwrap_or(""),
-                        "headers": headers,
-                        "body": String::from_utf8_lossy(&body),
-                    }))
-                })
-            })
-            .join()
-            .map_err(|_| "the HTTP client failed".to_owned())?
+    let (runtime, client) = shared();
+    let mut builder = client.request(method, url).timeout(remaining);
+    for (name, value) in request.headers {
+        builder = builder.header(name, value);
+    }
+    if let Some(body) = request.body {
+        builder = builder.body(body);
+    }
+    let (answer, answered) = std::sync::mpsc::sync_channel(1);
+    runtime.spawn(async move {
+        let reply = async {
+            let response = builder.send().await.map_err(|e| describe(&e))?;
+            let status = response.status();
+            let headers: Vec<(String, String)> = response
+                .headers()
+                .iter()
+                .map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into()))
+                .collect();
+            let body = response.bytes().await.map_err(|e| describe(&e))?;
+            Ok(json!({
+                "status": status.as_u16(),
+                "status_text": status.canonical_reason().unwrap_or(""),
+                "headers": headers,
+                "body": String::from_utf8_lossy(&body),
+            }))
+        };
+        let _ = answer.send(reply.await);
+    });
+    answered
+        .recv()
+        .map_err(|_| "the HTTP client stopped".to_owned())?
+}
+
+/// One runtime thread and one client (its TLS roots loaded once) for every Action's `fetch`
+/// in the process: making them per request cost tens of milliseconds.
+fn shared() -> &'static (tokio::runtime::Runtime, reqwest::Client) {
+    static SHARED: OnceLock<(tokio::runtime::Runtime, reqwest::Client)> = OnceLock::new();
+    SHARED.get_or_init(|| {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("mock-idp-action-fetch")
+            .enable_all()
+            .build()
+            .expect("a runtime for Actions' fetch");
+        (runtime, reqwest::Client::new())
     })
 }
 
