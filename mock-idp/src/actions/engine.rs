@@ -347,6 +347,146 @@ mod tests {
     }
 
     #[test]
+    fn console_lines_are_kept_in_order_with_the_action_that_wrote_them() {
+        let outcome = run_one(
+            post_login(
+                "exports.onExecutePostLogin = async (event) => {
+                   console.log('hello', event.user.email, { n: 1 });
+                   await null;
+                   console.error(new TypeError('boom').message);
+                 };",
+            ),
+            Duration::from_secs(5),
+        )
+        .unwrap();
+        let lines: Vec<(&str, &str, &str)> = outcome
+            .console
+            .iter()
+            .map(|l| (l.action.as_str(), l.level.as_str(), l.message.as_str()))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                ("test-action", "log", r#"hello alice@example.com {"n":1}"#),
+                ("test-action", "error", "boom"),
+            ]
+        );
+    }
+
+    #[test]
+    fn pre_user_registration_has_validation_error_deny_and_metadata() {
+        let action = Action::new(
+            "signup",
+            Trigger::PreUserRegistration,
+            r#"exports.onExecutePreUserRegistration = async (event, api) => {
+                 api.user.setUserMetadata("source", "test").user.setAppMetadata("plan", null);
+                 if (event.user.email.endsWith("@gmail.com")) {
+                   api.validation.error("corporate_email_required", "Please use your work email.");
+                 }
+                 api.access.deny("internal reason", "Sign-ups are closed.");
+               };"#,
+        );
+        let event = json!({ "user": { "email": "dana@gmail.com" } });
+        let outcome = run(
+            &[action],
+            Trigger::PreUserRegistration,
+            &event,
+            Duration::from_secs(5),
+        )
+        .unwrap();
+        assert_eq!(
+            outcome.validation_error,
+            Some(crate::actions::ValidationError {
+                code: "corporate_email_required".into(),
+                message: "Please use your work email.".into()
+            })
+        );
+        let denied = outcome.denied.unwrap();
+        assert_eq!(denied.reason, "internal reason");
+        assert_eq!(denied.user_message.as_deref(), Some("Sign-ups are closed."));
+        assert_eq!(outcome.user_metadata["source"], "test");
+        assert!(
+            outcome.app_metadata["plan"].is_null(),
+            "null removes the key"
+        );
+    }
+
+    #[test]
+    fn each_trigger_gets_only_its_own_api() {
+        let probe = |trigger: Trigger| {
+            let code = format!(
+                "exports.{} = async (event, api) => {{ console.log(Object.keys(api).sort().join(',')); }};",
+                trigger.handler()
+            );
+            let outcome = run(
+                &[Action::new("probe", trigger, code)],
+                trigger,
+                &json!({}),
+                Duration::from_secs(5),
+            )
+            .unwrap();
+            outcome.console[0].message.clone()
+        };
+        assert_eq!(
+            probe(Trigger::PostLogin),
+            "access,accessToken,authentication,cache,idToken,multifactor,redirect,session,user"
+        );
+        assert_eq!(
+            probe(Trigger::CredentialsExchange),
+            "access,accessToken,cache"
+        );
+        assert_eq!(
+            probe(Trigger::PreUserRegistration),
+            "access,cache,user,validation"
+        );
+        assert_eq!(probe(Trigger::PostUserRegistration), "cache");
+    }
+
+    #[test]
+    fn a_denial_stops_the_flow_before_the_next_action() {
+        let first = post_login(
+            "exports.onExecutePostLogin = async (e, api) => { api.access.deny('no'); };",
+        );
+        let mut second = post_login(
+            "exports.onExecutePostLogin = async (e, api) => { api.idToken.setCustomClaim('ran', true); };",
+        );
+        second.name = "second".into();
+        let outcome = run_one_of(&[first, second]);
+        assert_eq!(outcome.denied.unwrap().reason, "no");
+        assert!(
+            outcome.id_token_claims.is_empty(),
+            "{:?}",
+            outcome.id_token_claims
+        );
+    }
+
+    #[test]
+    fn a_missing_handler_is_named() {
+        let error = run_one(
+            post_login("exports.onExecutePreUserRegistration = async () => {};"),
+            Duration::from_secs(5),
+        )
+        .unwrap_err();
+        let ActionError::Threw { message, .. } = error else {
+            panic!("{error:?}")
+        };
+        assert!(
+            message.contains("does not export onExecutePostLogin"),
+            "{message}"
+        );
+    }
+
+    fn run_one_of(actions: &[Action]) -> Outcome {
+        run(
+            actions,
+            Trigger::PostLogin,
+            &json!({ "user": {} }),
+            Duration::from_secs(5),
+        )
+        .unwrap()
+    }
+
+    #[test]
     fn line_numbers_are_read_from_the_stack_for_the_file() {
         assert_eq!(line_in("    at roles.js:12:3\n", "roles.js"), Some(12));
         assert_eq!(line_in("    at other.js:12:3\n", "roles.js"), None);
