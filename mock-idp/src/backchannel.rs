@@ -245,6 +245,7 @@ fn record(idp: &SharedIdp, delivery: Delivery, outcome: BackchannelOutcome) {
         note: auth0_would_refuse(&url).then(|| {
             "Auth0 sends back-channel logouts only to public https URLs; this one works with mock-idp only".into()
         }),
+        console: Vec::new(),
     };
     idp.expectations.observe(&entry, watermark);
     idp.journal.push(entry);

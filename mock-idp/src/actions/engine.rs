@@ -131,9 +131,12 @@ pub(super) fn execute(
     }
     let runtime = fresh_runtime().map_err(threw)?;
     let interrupted = Rc::new(Cell::new(false));
-    let flag = Rc::clone(&interrupted);
+    // The deadline the interrupt handler checks: the flow's, then a short grace to read the
+    // console back once the Action is done (its code could still run, through a `toJSON`).
+    let stop_at = Rc::new(Cell::new(deadline));
+    let (flag, at) = (Rc::clone(&interrupted), Rc::clone(&stop_at));
     runtime.set_interrupt_handler(Some(Box::new(move || {
-        let late = Instant::now() >= deadline;
+        let late = Instant::now() >= at.get();
         if late {
             flag.set(true);
         }
@@ -142,79 +145,96 @@ pub(super) fn execute(
     let context = Context::full(&runtime).map_err(|e| threw(e.to_string()))?;
     let event_json = event.to_string();
     context.with(|ctx| {
-        // Every failure below reads the thrown value, unless the deadline passed: then the
-        // "interrupted" error is ours, not the Action's.
-        let failed = |ctx: &Ctx<'_>| {
-            let (message, _) = describe(ctx, &file);
-            if interrupted.get() {
-                timeout()
-            } else {
-                threw(message)
-            }
-        };
-        let http = Function::new(ctx.clone(), move |request: String| {
-            super::http::fetch(&request, deadline)
-        })
-        .map_err(|e| threw(e.to_string()))?;
-        ctx.globals()
-            .set("__mock_http", http)
+        let console = std::cell::RefCell::new(None);
+        let result = (|| -> Result<Outcome, ActionError> {
+            // Every failure below reads the thrown value, unless the deadline passed: then the
+            // "interrupted" error is ours, not the Action's.
+            let failed = |ctx: &Ctx<'_>| {
+                let (message, _) = describe(ctx, &file);
+                if interrupted.get() {
+                    timeout()
+                } else {
+                    threw(message)
+                }
+            };
+            let http = Function::new(ctx.clone(), move |request: String| {
+                super::http::fetch(&request, deadline)
+            })
             .map_err(|e| threw(e.to_string()))?;
-        eval_named::<Value<'_>>(&ctx, PRELUDE, PRELUDE_FILE).map_err(|_| failed(&ctx))?;
-        let module: Function<'_> = eval_named(&ctx, &wrap(&action.code), &file).map_err(|_| {
-            let (message, line) = describe(&ctx, &file);
-            ActionError::Syntax {
-                action: name(),
-                file: file.clone(),
-                line: line.unwrap_or(1),
-                message,
-            }
-        })?;
-        let globals = ctx.globals();
-        let load: Function<'_> = globals.get("__mock_load").map_err(|_| failed(&ctx))?;
-        load.call::<_, Value<'_>>((module,))
-            .map_err(|_| failed(&ctx))?;
-        let execute: Function<'_> = globals.get("__mock_execute").map_err(|_| failed(&ctx))?;
-        let fire_timer: Function<'_> =
-            globals.get("__mock_fire_timer").map_err(|_| failed(&ctx))?;
-        let promise: Promise<'_> = execute
-            .call((
-                action.trigger.as_str(),
-                action.trigger.handler(),
-                event_json,
-            ))
-            .map_err(|_| failed(&ctx))?;
-        loop {
-            match promise.state() {
-                PromiseState::Resolved => {
-                    let json: String = promise
-                        .result()
-                        .unwrap_or(Err(rquickjs::Error::Unknown))
-                        .map_err(|_| failed(&ctx))?;
-                    return serde_json::from_str(&json)
-                        .map_err(|e| threw(format!("its outcome is not readable: {e}")));
+            ctx.globals()
+                .set("__mock_http", http)
+                .map_err(|e| threw(e.to_string()))?;
+            eval_named::<Value<'_>>(&ctx, PRELUDE, PRELUDE_FILE).map_err(|_| failed(&ctx))?;
+            // Taken before the Action's code runs, which could replace the global.
+            *console.borrow_mut() = ctx.globals().get("__mock_console").ok();
+            let module: Function<'_> =
+                eval_named(&ctx, &wrap(&action.code), &file).map_err(|_| {
+                    let (message, line) = describe(&ctx, &file);
+                    ActionError::Syntax {
+                        action: name(),
+                        file: file.clone(),
+                        line: line.unwrap_or(1),
+                        message,
+                    }
+                })?;
+            let globals = ctx.globals();
+            let load: Function<'_> = globals.get("__mock_load").map_err(|_| failed(&ctx))?;
+            load.call::<_, Value<'_>>((module,))
+                .map_err(|_| failed(&ctx))?;
+            let execute: Function<'_> = globals.get("__mock_execute").map_err(|_| failed(&ctx))?;
+            let fire_timer: Function<'_> =
+                globals.get("__mock_fire_timer").map_err(|_| failed(&ctx))?;
+            let promise: Promise<'_> = execute
+                .call((
+                    action.trigger.as_str(),
+                    action.trigger.handler(),
+                    event_json,
+                ))
+                .map_err(|_| failed(&ctx))?;
+            loop {
+                match promise.state() {
+                    PromiseState::Resolved => {
+                        let json: String = promise
+                            .result()
+                            .unwrap_or(Err(rquickjs::Error::Unknown))
+                            .map_err(|_| failed(&ctx))?;
+                        return serde_json::from_str(&json)
+                            .map_err(|e| threw(format!("its outcome is not readable: {e}")));
+                    }
+                    PromiseState::Rejected => {
+                        let _ = promise.result::<Value<'_>>();
+                        return Err(failed(&ctx));
+                    }
+                    PromiseState::Pending => {}
                 }
-                PromiseState::Rejected => {
-                    let _ = promise.result::<Value<'_>>();
-                    return Err(failed(&ctx));
+                if interrupted.get() {
+                    return Err(timeout());
                 }
-                PromiseState::Pending => {}
+                if ctx.execute_pending_job() {
+                    continue;
+                }
+                let now: f64 = fire_timer.call(()).map_err(|_| failed(&ctx))?;
+                if now < 0.0 {
+                    return Err(ActionError::NeverSettled { action: name() });
+                }
+                if now >= limit.as_millis() as f64 {
+                    return Err(timeout());
+                }
             }
-            if interrupted.get() {
-                return Err(timeout());
-            }
-            if ctx.execute_pending_job() {
-                continue;
-            }
-            let now: f64 = fire_timer.call(()).map_err(|_| failed(&ctx))?;
-            if now < 0.0 {
-                return Err(ActionError::NeverSettled { action: name() });
-            }
-            if now >= limit.as_millis() as f64 {
-                return Err(timeout());
-            }
-        }
+        })();
+        stop_at.set(Instant::now() + CONSOLE_GRACE);
+        let lines = console.take().and_then(|read: Function<'_>| {
+            let json: String = read.call(()).ok()?;
+            serde_json::from_str::<Vec<super::ConsoleLine>>(&json).ok()
+        });
+        super::note_console(&action.name, lines.unwrap_or_default());
+        result
     })
 }
+
+/// How long reading an Action's console back may take after it ran: its code could still
+/// run (a `toJSON` it planted), and must not hold the request past the limit for long.
+const CONSOLE_GRACE: Duration = Duration::from_millis(50);
 
 #[cfg(test)]
 mod tests {

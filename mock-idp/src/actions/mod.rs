@@ -317,6 +317,39 @@ impl Outcome {
     }
 }
 
+thread_local! {
+    /// The console lines of the flows this thread ran since the last [`take_console`]: the
+    /// token endpoint journals them with the request, whether the flow succeeded or not.
+    static CONSOLE: std::cell::RefCell<Vec<ConsoleLine>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Auth0 keeps 256 characters of an Action's console output per line; so does the journal.
+const CONSOLE_LINE_CHARS: usize = 256;
+
+#[cfg_attr(not(feature = "actions"), allow(dead_code))]
+fn note_console(action: &str, lines: Vec<ConsoleLine>) {
+    CONSOLE.with(|sink| {
+        sink.borrow_mut()
+            .extend(lines.into_iter().map(|line| ConsoleLine {
+                action: action.to_owned(),
+                ..line
+            }));
+    });
+}
+
+/// The console lines of the flows run on this thread since the last call, as the journal
+/// shows them: `[action] level: message`, each cut at 256 characters.
+pub(crate) fn take_console() -> Vec<String> {
+    CONSOLE
+        .with(|sink| std::mem::take(&mut *sink.borrow_mut()))
+        .into_iter()
+        .map(|line| {
+            let text = format!("[{}] {}: {}", line.action, line.level, line.message);
+            text.chars().take(CONSOLE_LINE_CHARS).collect()
+        })
+        .collect()
+}
+
 /// Runs the Actions bound to `trigger` among `actions`, in order, each in a fresh context,
 /// within one `timeout` for the whole flow. `event` is the trigger's event without
 /// `secrets`, which each Action gets its own of.

@@ -255,6 +255,8 @@
     },
   };
 
+  global.__mock_console = () => JSON.stringify(outcome.console);
+
   const module = { exports: {} };
   global.__mock_load = function (wrapper) {
     wrapper.call(module.exports, module.exports, global.require, module);

@@ -268,6 +268,7 @@ mod tests {
             error: None,
             tokens: Vec::new(),
             note: None,
+            console: Vec::new(),
         }
     }
 

@@ -161,6 +161,11 @@ pub struct RecordedRequest {
     /// URL real Auth0 refuses, say).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// What the request's Auth0 Actions wrote with `console.*`, as `[action] level: message`
+    /// (256 characters at most each, as Auth0 keeps them), whether the flow succeeded or not.
+    /// The Action's own words: what it logs is journaled.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub console: Vec<String>,
 }
 
 /// What a handler tells the journal about a request (a response extension).
@@ -170,6 +175,8 @@ pub(crate) struct JournalNote {
     pub(crate) client_id: Option<String>,
     /// Ids in the issued-tokens store.
     pub(crate) tokens: Vec<u64>,
+    /// Actions' console lines ([`RecordedRequest::console`]).
+    pub(crate) console: Vec<String>,
 }
 
 #[derive(Debug)]

@@ -101,6 +101,7 @@ pub(crate) async fn record(State(slot): State<AppState>, request: Request, next:
                 .map(|code| code.0.to_owned()),
             tokens: note.tokens,
             note: None,
+            console: note.console,
         };
         idp.expectations.observe(&entry, watermark);
         idp.journal.push(entry);

@@ -72,7 +72,11 @@ pub(crate) async fn token(
         Ok(params) => {
             note.grant_type = params.get("grant_type").map(str::to_owned);
             note.client_id = params.get("client_id").map(str::to_owned);
-            exchange(&idp, &headers, &params)
+            // Lines left on this thread by a request that did not collect them are not ours.
+            let _ = crate::actions::take_console();
+            let result = exchange(&idp, &headers, &params);
+            note.console = crate::actions::take_console();
+            result
         }
         Err(e) => Err(e),
     };

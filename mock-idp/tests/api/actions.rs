@@ -538,3 +538,39 @@ async fn a_tenant_without_actions_issues_the_same_tokens_as_before() {
         "{id}"
     );
 }
+
+#[tokio::test]
+async fn console_lines_go_to_the_request_journal_even_when_the_login_fails() {
+    // Arrange
+    let idp = MockIdp::builder()
+        .action(post_login(
+            "noisy",
+            r#"
+exports.onExecutePostLogin = async (event, api) => {
+  console.log("checking", event.user.email, { plan: event.user.app_metadata.plan ?? null });
+  console.warn("x".repeat(300));
+  throw new Error("nope");
+};"#,
+        ))
+        .start()
+        .await;
+
+    // Act
+    let (status, _) = login(&idp, "alice@example.com").await;
+
+    // Assert
+    assert_eq!(status, 403);
+    let requests = idp.received_requests();
+    let token = requests.last().unwrap();
+    assert_eq!(token.console.len(), 2, "{:?}", token.console);
+    assert_eq!(
+        token.console[0],
+        r#"[noisy] log: checking alice@example.com {"plan":null}"#
+    );
+    assert!(token.console[1].starts_with("[noisy] warn: xxx"));
+    assert_eq!(
+        token.console[1].chars().count(),
+        256,
+        "cut as Auth0 keeps them"
+    );
+}

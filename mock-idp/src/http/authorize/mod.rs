@@ -323,6 +323,7 @@ fn respond(
             .tokens()
             .map(|(kind, token)| idp.remember_token(kind, by.clone(), token))
             .collect(),
+        ..JournalNote::default()
     };
     params.extend(issued.into_params());
     let mut response = deliver(&pending.reply, params);
