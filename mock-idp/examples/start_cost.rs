@@ -4,6 +4,11 @@
 //!
 //! Rounds alternate between the two, so that noise from other work on the machine hits both
 //! alike; the report gives medians and the ratio wiremock / MockIdp (≥ 1: MockIdp no dearer).
+//!
+//! `start_cost ROUNDS [mock-idp|wiremock]` runs one of the two alone: wall-clock is noisy on a
+//! shared machine, instruction counts are not, and running each alone under
+//! `valgrind --tool=callgrind` at two round counts gives each one's instructions per round
+//! (`mock-idp/bench/start.sh` with `CALLGRIND=1` does it).
 
 use std::time::{Duration, Instant};
 
@@ -24,6 +29,13 @@ async fn main() {
         .nth(1)
         .and_then(|n| n.parse().ok())
         .unwrap_or(200);
+    let only = std::env::args().nth(2);
+    let (run_ours, run_theirs) = match only.as_deref() {
+        None => (true, true),
+        Some("mock-idp") => (true, false),
+        Some("wiremock") => (false, true),
+        Some(other) => panic!("expected `mock-idp` or `wiremock`, not {other:?}"),
+    };
     // One client for both, as a suite would share one: the comparison is of the mocks.
     let http = reqwest::Client::new();
     let mut ours = Vec::with_capacity(rounds);
@@ -31,17 +43,21 @@ async fn main() {
     let mut first = [Duration::ZERO; 2];
     for round in 0..rounds {
         let started = Instant::now();
-        let idp = MockIdp::start().await;
-        let status = http.get(idp.discovery_url()).send().await.unwrap().status();
-        assert_eq!(status, 200);
-        drop(idp);
+        if run_ours {
+            let idp = MockIdp::start().await;
+            let status = http.get(idp.discovery_url()).send().await.unwrap().status();
+            assert_eq!(status, 200);
+            drop(idp);
+        }
         let mock_idp = started.elapsed();
 
         let started = Instant::now();
-        let server = wiremock::MockServer::start().await;
-        let status = http.get(server.uri()).send().await.unwrap().status();
-        assert_eq!(status, 404, "a wiremock server with no mocks answers 404");
-        drop(server);
+        if run_theirs {
+            let server = wiremock::MockServer::start().await;
+            let status = http.get(server.uri()).send().await.unwrap().status();
+            assert_eq!(status, 404, "a wiremock server with no mocks answers 404");
+            drop(server);
+        }
         let wiremock = started.elapsed();
 
         if round == 0 {
@@ -50,6 +66,10 @@ async fn main() {
             ours.push(mock_idp);
             theirs.push(wiremock);
         }
+    }
+    if ours.is_empty() || only.is_some() {
+        // One round, or one mock alone (under callgrind): nothing to compare.
+        return;
     }
     let (ours_p50, theirs_p50) = (median(&mut ours), median(&mut theirs));
     let p90 = |s: &[Duration]| s[s.len() * 9 / 10];
@@ -77,5 +97,9 @@ async fn main() {
     println!(
         "ratio wiremock / MockIdp (median): {:.2} (target >= 1: MockIdp no dearer than wiremock)",
         ms(theirs_p50) / ms(ours_p50)
+    );
+    println!(
+        "ratio MockIdp / wiremock (median): {:.2} (target <= 1)",
+        ms(ours_p50) / ms(theirs_p50)
     );
 }
