@@ -92,6 +92,19 @@ impl EngineSlot {
     pub(crate) fn is_vacant(&self) -> bool {
         self.vacant.load(Ordering::Acquire)
     }
+
+    /// Renews the engine this slot holds ([`Idp::renew`]) and serves it again, if nothing but
+    /// the slot holds it: no mock, token builder, guard, request in flight or background
+    /// delivery. `None` (and nothing changed) otherwise.
+    pub(crate) fn remount_renewed(&self, deterministic: bool) -> Option<SharedIdp> {
+        let mut engine = write(&self.engine);
+        // Unique under the write lock: no one can take a new clone from the slot meanwhile.
+        Arc::get_mut(&mut engine)?.renew(deterministic);
+        let renewed = Arc::clone(&engine);
+        drop(engine);
+        self.vacant.store(false, Ordering::Release);
+        Some(renewed)
+    }
 }
 
 impl FromRef<AppState> for SharedIdp {
@@ -296,6 +309,7 @@ impl Idp {
         let keys = KeyRing::new(config.tenant.signing_alg, config.key_source())?;
         // Shared until the first change: `update_tenant` copies on write.
         let tenant = Arc::new(config.tenant);
+        let (clock, ids) = Self::clock_and_ids(config.deterministic);
         Ok(Self {
             issuer: Issuer::new(issuer),
             discovery_urls: config.discovery_urls,
@@ -305,16 +319,8 @@ impl Idp {
             tenant: RwLock::new(tenant),
             initial_keys: keys.clone(),
             keys: RwLock::new(keys),
-            clock: if config.deterministic {
-                Clock::frozen_at(DETERMINISTIC_EPOCH)
-            } else {
-                Clock::system()
-            },
-            ids: if config.deterministic {
-                IdGenerator::sequential()
-            } else {
-                IdGenerator::random()
-            },
+            clock,
+            ids,
             journal: Journal::new(config.journal_capacity),
             faults: Faults::default(),
             codes: AuthorizationCodes::default(),
@@ -543,6 +549,75 @@ impl Idp {
         self.outbox.clear();
         self.tickets.clear();
         self.passwordless.clear();
+    }
+
+    /// Makes this engine what [`Idp::new`] made it, for the same configuration and port: what a
+    /// pooled server does between two tests instead of dropping an engine and building
+    /// another (`crate::mock::pool`). `&mut`: nothing else holds it, so nothing of the
+    /// previous test can reach the next one. Unlike [`Idp::reset`], which a test asks for,
+    /// it keeps nothing (expectations, the issuer set by `POST /_mock/issuer`) and remembers
+    /// nothing (no retired keys). `deterministic` must be what the engine was built with.
+    pub(crate) fn renew(&mut self, deterministic: bool) {
+        // No `..`: a field added to the engine must say here how a renewed engine gets it.
+        let Self {
+            issuer,
+            // Set at build time, never changed: part of the configuration.
+            discovery_urls: _,
+            control_api: _,
+            allowed_hosts: _,
+            initial_tenant,
+            tenant,
+            initial_keys,
+            keys,
+            clock,
+            ids,
+            journal,
+            faults,
+            codes,
+            refresh_tokens,
+            revoked,
+            opaque_tokens,
+            sessions,
+            transactions,
+            pushed,
+            assertions,
+            issued,
+            retired_keys,
+            expectations,
+            backchannel_logouts,
+            // The same server, so the same runtime.
+            background: _,
+        } = self;
+        issuer.renew();
+        *tenant.get_mut().unwrap_or_else(|e| e.into_inner()) = Arc::clone(initial_tenant);
+        *keys.get_mut().unwrap_or_else(|e| e.into_inner()) = initial_keys.clone();
+        // New ones, not reset: the previous test may still hold a `Clock` it was handed.
+        (*clock, *ids) = Self::clock_and_ids(deterministic);
+        *expectations = Expectations::default();
+        *backchannel_logouts = BackchannelLogouts::default();
+        journal.clear();
+        faults.clear();
+        codes.clear();
+        refresh_tokens.clear();
+        revoked.clear();
+        opaque_tokens.clear();
+        sessions.clear();
+        transactions.clear();
+        pushed.clear();
+        assertions.clear();
+        issued.clear();
+        retired_keys.clear();
+    }
+
+    fn clock_and_ids(deterministic: bool) -> (Clock, IdGenerator) {
+        if deterministic {
+            (
+                Clock::frozen_at(DETERMINISTIC_EPOCH),
+                IdGenerator::sequential(),
+            )
+        } else {
+            (Clock::system(), IdGenerator::random())
+        }
     }
 
     /// Logs `sub` in: a new session (lasting the tenant's `tokens.session`) replacing

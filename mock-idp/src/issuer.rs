@@ -101,6 +101,8 @@ impl DiscoveryUrls {
 /// a clone or a guard, and memory grows only with the number of different issuers ever seen.
 #[derive(Debug)]
 pub(crate) struct Issuer {
+    /// The one the mock started with.
+    initial: &'static str,
     current: RwLock<&'static str>,
 }
 
@@ -122,9 +124,16 @@ fn intern(issuer: String) -> &'static str {
 impl Issuer {
     /// `issuer` must already be normalised.
     pub(crate) fn new(issuer: String) -> Self {
+        let initial = intern(issuer);
         Self {
-            current: RwLock::new(intern(issuer)),
+            initial,
+            current: RwLock::new(initial),
         }
+    }
+
+    /// Back to the issuer the mock started with, for a renewed engine (`Idp::renew`).
+    pub(crate) fn renew(&mut self) {
+        *self.current.get_mut().unwrap_or_else(|e| e.into_inner()) = self.initial;
     }
 
     pub(crate) fn get(&self) -> &'static str {

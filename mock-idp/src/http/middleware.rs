@@ -1,6 +1,16 @@
 //! The two layers every request passes through: the journal records it, and an installed
 //! fault may answer instead of the endpoint.
+//!
+//! Both are hand-written tower services ([`JournalLayer`], [`FaultLayer`]) rather than
+//! `axum::middleware::from_fn`: a test pays for every layer of its first request, and in the
+//! debug builds tests run, `from_fn`'s extractors, its boxed `Next` and the copies of the
+//! request's parts cost more than the journal and the fault check themselves
+//! (`mock-idp/bench/start.sh`).
 
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -8,36 +18,87 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use tower::{Layer, Service};
 
+use crate::control::faults::Fault;
 use crate::control::journal::{Endpoint, JournalNote, RecordedRequest};
 use crate::engine::{AppState, SharedIdp};
 use crate::error::{ErrorCode, OAuthError};
+
+/// What the two layers' services return: one allocation per request, as `from_fn`'s own
+/// boxed future, without its boxed `Next`.
+pub(crate) type LayerFuture = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
 
 /// Marks a response produced by fault injection.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Faulted;
 
-/// Answers with the endpoint's installed fault, if any. Faults apply before routing, so a
-/// faulted endpoint does no work (a faulted token request issues nothing).
-pub(crate) async fn inject_fault(
-    State(idp): State<SharedIdp>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let endpoint = Endpoint::of_path(request.uri().path());
-    if endpoint == Endpoint::Control {
-        return next.run(request).await;
+/// Answers with the endpoint's installed fault, if any, in place of the routes it wraps. It
+/// sits inside the routes' CORS layer, so a browser can read a faulted answer, and checks
+/// before the endpoint runs, so a faulted endpoint does no work (a faulted token request
+/// issues nothing).
+#[derive(Clone, Debug)]
+pub(crate) struct FaultLayer(pub(crate) AppState);
+
+impl<S> Layer<S> for FaultLayer {
+    type Service = FaultService<S>;
+
+    fn layer(&self, inner: S) -> FaultService<S> {
+        FaultService {
+            slot: self.0.clone(),
+            inner,
+        }
     }
-    let Some(fault) = idp.faults.take(endpoint) else {
-        return next.run(request).await;
-    };
+}
+
+/// [`FaultLayer`]'s service.
+#[derive(Clone, Debug)]
+pub(crate) struct FaultService<S> {
+    slot: AppState,
+    inner: S,
+}
+
+impl<S> Service<Request> for FaultService<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = LayerFuture;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> LayerFuture {
+        let endpoint = Endpoint::of_path(request.uri().path());
+        let fault = match endpoint {
+            Endpoint::Control => None,
+            endpoint => self.slot.engine().faults.take(endpoint),
+        };
+        let Some(fault) = fault else {
+            return Box::pin(self.inner.call(request));
+        };
+        // Only a fault that lets the request through (a delay alone) runs the endpoint, later.
+        let endpoint = fault.status.is_none().then(|| self.inner.call(request));
+        Box::pin(answer_with(fault, endpoint))
+    }
+}
+
+async fn answer_with(
+    fault: Fault,
+    endpoint: Option<impl Future<Output = Result<Response, Infallible>>>,
+) -> Result<Response, Infallible> {
     if let Some(ms) = fault.delay_ms {
         tokio::time::sleep(Duration::from_millis(ms)).await;
     }
-    let mut response = match fault.status {
-        None => next.run(request).await,
-        Some(status) => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+    let mut response = match (fault.status, endpoint) {
+        (None, Some(endpoint)) => endpoint.await?,
+        (status, _) => {
+            let status = status
+                .and_then(|s| StatusCode::from_u16(s).ok())
+                .unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
             let body = fault.body.unwrap_or_else(|| {
                 serde_json::json!({
                     "error": "temporarily_unavailable",
@@ -56,57 +117,110 @@ pub(crate) async fn inject_fault(
         }
     };
     response.extensions_mut().insert(Faulted);
-    response
+    Ok(response)
 }
 
-/// Records the request in the journal of the engine mounted when it arrived, once it has been
-/// answered. A pooled test server between two tests has no engine to serve: it answers 503,
-/// as an IdP that is down would, and records nothing. (One layer for both: each layer costs
-/// a measurable part of a request in the debug builds tests run.)
-pub(crate) async fn record(State(slot): State<AppState>, request: Request, next: Next) -> Response {
-    if slot.is_vacant() {
-        return OAuthError::TemporarilyUnavailable(
-            "This mock-idp test server is not in use: the MockIdp that had it was dropped".into(),
-        )
-        .into_response();
+/// Records each request in the journal of the engine mounted when it arrived, once it has
+/// been answered. A pooled test server between two tests has no engine to serve: it answers
+/// 503, as an IdP that is down would, and records nothing. The outermost layer.
+#[derive(Clone, Debug)]
+pub(crate) struct JournalLayer(pub(crate) AppState);
+
+impl<S> Layer<S> for JournalLayer {
+    type Service = JournalService<S>;
+
+    fn layer(&self, inner: S) -> JournalService<S> {
+        JournalService {
+            slot: self.0.clone(),
+            inner,
+        }
     }
-    let idp = slot.engine();
-    let method = request.method().to_string();
-    let path = request.uri().path().to_owned();
-    let at = idp.clock.now();
-    // Read on arrival: expectations registered while this request is in flight do not count it.
-    let watermark = idp.expectations.watermark();
-    let response = next.run(request).await;
+}
+
+/// [`JournalLayer`]'s service.
+#[derive(Clone, Debug)]
+pub(crate) struct JournalService<S> {
+    slot: AppState,
+    inner: S,
+}
+
+impl<S> Service<Request> for JournalService<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = LayerFuture;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> LayerFuture {
+        if self.slot.is_vacant() {
+            let response = OAuthError::TemporarilyUnavailable(
+                "This mock-idp test server is not in use: the MockIdp that had it was dropped"
+                    .into(),
+            )
+            .into_response();
+            return Box::pin(std::future::ready(Ok(response)));
+        }
+        // Held until the answer is journaled: the pool renews only an engine nobody holds.
+        let idp = self.slot.engine();
+        let method = request.method().to_string();
+        let path = request.uri().path().to_owned();
+        let at = idp.clock.now();
+        // Read on arrival: expectations registered while this request is in flight do not
+        // count it.
+        let watermark = idp.expectations.watermark();
+        let answer = self.inner.call(request);
+        Box::pin(async move {
+            let response = answer.await?;
+            record(&idp, method, path, at, watermark, &response);
+            Ok(response)
+        })
+    }
+}
+
+fn record(
+    idp: &SharedIdp,
+    method: String,
+    path: String,
+    at: i64,
+    watermark: u64,
+    response: &Response,
+) {
+    // Reading the journal must not fill it, nor the inspector page polling it.
+    if is_inspector_read(&method, &path) {
+        return;
+    }
     let note = response
         .extensions()
         .get::<JournalNote>()
         .cloned()
         .unwrap_or_default();
     let endpoint = Endpoint::of_path(&path);
-    // Reading the journal must not fill it, nor the inspector page polling it.
-    if !is_inspector_read(&method, &path) {
-        let entry = RecordedRequest {
-            seq: 0,
-            method,
-            path,
-            endpoint,
-            status: response.status().as_u16(),
-            at,
-            grant_type: note.grant_type,
-            client_id: note.client_id,
-            faulted: response.extensions().get::<Faulted>().is_some(),
-            error: response
-                .extensions()
-                .get::<ErrorCode>()
-                .map(|code| code.0.to_owned()),
-            tokens: note.tokens,
-            note: None,
-            console: note.console,
-        };
-        idp.expectations.observe(&entry, watermark);
-        idp.journal.push(entry);
-    }
-    response
+    let entry = RecordedRequest {
+        seq: 0,
+        method,
+        path,
+        endpoint,
+        status: response.status().as_u16(),
+        at,
+        grant_type: note.grant_type,
+        client_id: note.client_id,
+        faulted: response.extensions().get::<Faulted>().is_some(),
+        error: response
+            .extensions()
+            .get::<ErrorCode>()
+            .map(|code| code.0.to_owned()),
+        tokens: note.tokens,
+        note: None,
+        console: note.console,
+    };
+    idp.expectations.observe(&entry, watermark);
+    idp.journal.push(entry);
 }
 
 /// With `--no-control-api` (or `without_control_api()`), `/_mock/*` answers as a path the mock

@@ -40,7 +40,7 @@ use crate::tenant::{TenantConfig, is_loopback_http, origin_of};
 /// what differs between engines (the tenant, whether the control API is on) is read per
 /// request, so a pooled server serves each test's engine without building its router again.
 pub(crate) fn app(slot: AppState) -> Router {
-    let fault = || from_fn_with_state(slot.clone(), middleware::inject_fault);
+    let fault = || middleware::FaultLayer(slot.clone());
     let origins = slot.clone();
     let browser_cors = CorsLayer::new()
         .allow_origin(AllowOrigin::predicate(
@@ -140,7 +140,7 @@ pub(crate) fn app(slot: AppState) -> Router {
         )
         .merge(control::inspector_page().layer(guard).layer(enabled))
         .fallback(not_found)
-        .layer(from_fn_with_state(slot.clone(), middleware::record))
+        .layer(middleware::JournalLayer(slot.clone()))
         .with_state(slot)
 }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
-use super::pool::PooledServer;
+use super::pool::{PooledServer, Recipe};
 use super::{MockIdp, Serving};
 use crate::actions::Action;
 use crate::engine::IdpConfig;
@@ -607,6 +607,50 @@ impl MockIdpBuilder {
         }
     }
 
+    /// What the pool can renew an engine from: `Some` when nothing but
+    /// [`deterministic`](Self::deterministic) was set, so the configuration is the default
+    /// one without building it.
+    fn recipe(&self) -> Option<Recipe> {
+        // No `..`: a setting added to the builder must say here whether it changes the engine.
+        let Self {
+            tenant,
+            apis,
+            clients,
+            users,
+            roles,
+            issuer,
+            deterministic,
+            fresh_keys,
+            keys_file,
+            signing_alg,
+            default_audience,
+            port: _,
+            no_control_api,
+            allowed_hosts,
+            discovery_urls,
+            backchannel_logout_timeout,
+            https,
+        } = self;
+        let plain = tenant.is_none()
+            && apis.is_empty()
+            && clients.is_empty()
+            && users.is_empty()
+            && roles.is_empty()
+            && issuer.is_none()
+            && !fresh_keys
+            && keys_file.is_none()
+            && signing_alg.is_none()
+            && default_audience.is_none()
+            && !no_control_api
+            && allowed_hosts.is_empty()
+            && *discovery_urls == DiscoveryUrls::default()
+            && backchannel_logout_timeout.is_none()
+            && !https;
+        plain.then_some(Recipe {
+            deterministic: *deterministic,
+        })
+    }
+
     /// Starts the mock. Panics with the reason if the configuration is invalid or no port
     /// can be bound: in a test, that is the clearest failure.
     ///
@@ -628,14 +672,13 @@ impl MockIdpBuilder {
     /// # }
     /// ```
     pub async fn start(self) -> MockIdp {
-        let config = self.config();
         // What a pooled server cannot give: a port of the test's choosing, keys that are not
         // the embedded ones (a pool is shared by every test of the process), or TLS, which
         // stays off the pooled plain-HTTP path so that it costs those tests nothing.
         let needs_own_server =
             self.port != 0 || self.fresh_keys || self.keys_file.is_some() || self.https;
         if !needs_own_server {
-            let (server, idp) = PooledServer::lease(config)
+            let (server, idp) = PooledServer::lease(self.recipe(), || self.config())
                 .unwrap_or_else(|e| panic!("mock-idp failed to start: {e}"));
             return MockIdp {
                 idp,
@@ -644,6 +687,7 @@ impl MockIdpBuilder {
                 serving: Some(Serving::Pooled(server)),
             };
         }
+        let config = self.config();
         let addr = format!("127.0.0.1:{}", self.port);
         let (ready_tx, ready_rx) = oneshot::channel();
         let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();

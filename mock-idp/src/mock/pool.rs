@@ -12,9 +12,15 @@
 //! - **A test gets a fresh mock, always.** What a server keeps between tests is stateless and
 //!   costly: its thread, runtime, bound port and router. What a test can change, it changes in
 //!   an engine ([`Idp`]): its tenant, keys, clock, ids, journal, faults, sessions, codes,
-//!   refresh tokens and expectations. Each lease mounts a new engine built from the test's own
-//!   configuration, so nothing of the previous test can leak; the old engine is dropped when
-//!   the next lease replaces it.
+//!   refresh tokens and expectations. Each lease mounts an engine made for the test's own
+//!   configuration, so nothing of the previous test can leak: a new one, or, when the test
+//!   asks for what the previous one was made from ([`Recipe`]: a plain `MockIdp::start()`,
+//!   deterministic or not), the previous engine renewed in place (`Idp::renew`), as wiremock
+//!   resets its servers. Renewing needs the engine unshared (`&mut`, through `Arc::get_mut`):
+//!   one that anything still holds (a guard, a token builder, a request in flight, a
+//!   back-channel delivery) is dropped and replaced by a new one instead. A renewed engine
+//!   costs no tenant copy, no validation and no drop of the old one, which were most of a
+//!   start.
 //! - **Connections outlive leases.** A client that kept a connection to the port (a shared
 //!   `reqwest::Client` does) sends its next request to whichever engine is mounted when the
 //!   request arrives (`engine::EngineSlot`), which is the engine of the mock that owns the port now.
@@ -36,12 +42,25 @@ use crate::store::lock;
 /// Servers waiting for a test, most recently used last.
 static IDLE: Mutex<Vec<PooledServer>> = Mutex::new(Vec::new());
 
+/// What an engine was made from, when that is known without building its configuration: a
+/// mock started with none of the builder's settings but [`deterministic`]. Two tests with the
+/// same recipe get equal engines; a pooled server whose engine has the test's recipe renews
+/// it rather than building a new one.
+///
+/// [`deterministic`]: super::MockIdpBuilder::deterministic
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Recipe {
+    pub(crate) deterministic: bool,
+}
+
 /// A server thread, its port and its slot. It runs until [`PooledServer::shut_down`], or for
 /// the rest of the process.
 #[derive(Debug)]
 pub(crate) struct PooledServer {
     address: SocketAddr,
     slot: AppState,
+    /// What the engine in the slot was made from, if a recipe.
+    recipe: Option<Recipe>,
     /// The server thread's runtime, where its engines run their background work.
     runtime: tokio::runtime::Handle,
     stop: oneshot::Sender<()>,
@@ -53,23 +72,34 @@ impl PooledServer {
         self.address
     }
 
-    /// Leases an idle server (or starts one) and mounts a new engine for `config` on it.
-    pub(super) fn lease(config: IdpConfig) -> Result<(Self, SharedIdp), StartError> {
+    /// Leases an idle server (or starts one) and mounts an engine for `config` on it: the
+    /// server's previous one renewed if it was made from `recipe`, which says what `config`
+    /// would build (`config` is then not called), else a new one.
+    pub(super) fn lease(
+        recipe: Option<Recipe>,
+        config: impl FnOnce() -> IdpConfig,
+    ) -> Result<(Self, SharedIdp), StartError> {
         let idle = lock(&IDLE).pop();
-        match idle {
-            Some(server) => match Idp::new(config, server.address.port()) {
-                Ok(idp) => {
-                    let idp = Arc::new(idp);
-                    idp.run_background_on(server.runtime.clone());
-                    server.slot.mount(Arc::clone(&idp));
-                    Ok((server, idp))
-                }
-                Err(e) => {
-                    lock(&IDLE).push(server);
-                    Err(e)
-                }
-            },
-            None => Self::start(config),
+        let Some(mut server) = idle else {
+            return Self::start(recipe, config());
+        };
+        if let Some(recipe) = recipe.filter(|r| server.recipe == Some(*r))
+            && let Some(idp) = server.slot.remount_renewed(recipe.deterministic)
+        {
+            return Ok((server, idp));
+        }
+        match Idp::new(config(), server.address.port()) {
+            Ok(idp) => {
+                let idp = Arc::new(idp);
+                idp.run_background_on(server.runtime.clone());
+                server.slot.mount(Arc::clone(&idp));
+                server.recipe = recipe;
+                Ok((server, idp))
+            }
+            Err(e) => {
+                lock(&IDLE).push(server);
+                Err(e)
+            }
         }
     }
 
@@ -86,7 +116,7 @@ impl PooledServer {
         let _ = self.stopped.await;
     }
 
-    fn start(config: IdpConfig) -> Result<(Self, SharedIdp), StartError> {
+    fn start(recipe: Option<Recipe>, config: IdpConfig) -> Result<(Self, SharedIdp), StartError> {
         let bind = |source| StartError::Bind {
             addr: "127.0.0.1:0".into(),
             source,
@@ -127,6 +157,7 @@ impl PooledServer {
             Self {
                 address,
                 slot,
+                recipe,
                 runtime: handle,
                 stop,
                 stopped,

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use mock_idp::{Endpoint, MockIdp, User};
 
-use crate::helpers::{Browser, client, token_form};
+use crate::helpers::{AuthRequest, Browser, Pkce, client, header, location, query_of, token_form};
 
 /// Leaves its mark on every part of a mock's state: a user, a session, a fault, a clock move,
 /// a rotated key, a met expectation and journal entries.
@@ -22,13 +22,32 @@ async fn use_every_kind_of_state(idp: &MockIdp) {
 
 /// Starts mocks until one lands on `address` again; tests run in parallel and may take it.
 async fn start_on(address: std::net::SocketAddr) -> Option<MockIdp> {
+    start_like_on(address, MockIdp::start).await
+}
+
+/// [`start_on`] with mocks from `start`.
+async fn start_like_on<F, Fut>(address: std::net::SocketAddr, start: F) -> Option<MockIdp>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = MockIdp>,
+{
+    // Held until the end, so that each try takes another server.
+    let mut others = Vec::new();
     for _ in 0..50 {
-        let idp = MockIdp::start().await;
+        let idp = start().await;
         if idp.address() == address {
             return Some(idp);
         }
+        others.push(idp);
     }
     None
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
 }
 
 #[tokio::test]
@@ -38,10 +57,7 @@ async fn the_next_mock_on_a_pooled_server_has_nothing_of_the_previous_one() {
     let address = first.address();
     let fresh_kid = first.active_kid();
     use_every_kind_of_state(&first).await;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
+    let now = unix_now();
     drop(first);
 
     // Act
@@ -79,6 +95,171 @@ async fn the_next_mock_on_a_pooled_server_has_nothing_of_the_previous_one() {
     // mock saw one JWKS request too, but a second one now makes two.
     client().get(next.jwks_uri()).send().await.unwrap();
     next.verify();
+}
+
+#[tokio::test]
+async fn a_clock_kept_from_the_previous_mock_does_not_move_the_next_one() {
+    // Arrange: the previous test kept its mock's clock beyond the mock.
+    let first = MockIdp::start().await;
+    let address = first.address();
+    let kept = first.clock();
+    drop(first);
+    let next = start_on(address)
+        .await
+        .expect("the server is handed out again");
+
+    // Act
+    kept.advance(Duration::from_secs(86_400));
+
+    // Assert
+    assert!((next.clock().now() - unix_now()).abs() < 3_600, "not moved");
+    assert!(kept.now() - unix_now() > 80_000, "the kept clock moved");
+}
+
+#[tokio::test]
+async fn the_issuer_set_on_the_previous_mock_is_not_the_next_ones() {
+    // Arrange
+    let first = MockIdp::start().await;
+    let address = first.address();
+    let set = client()
+        .post(first.url("/_mock/issuer"))
+        .json(&serde_json::json!({"issuer": "https://idp.elsewhere.test"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set.status(), 200);
+    assert_eq!(first.issuer(), "https://idp.elsewhere.test/");
+    drop(first);
+
+    // Act
+    let next = start_on(address)
+        .await
+        .expect("the server is handed out again");
+
+    // Assert
+    let own = format!("http://localhost:{}/", address.port());
+    assert_eq!(next.issuer(), own);
+    let discovery: serde_json::Value = client()
+        .get(next.discovery_url())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(discovery["issuer"], own);
+}
+
+#[tokio::test]
+async fn a_code_issued_by_the_previous_mock_buys_nothing_from_the_next() {
+    // Arrange: a code the previous test never redeemed.
+    let first = MockIdp::start().await;
+    let address = first.address();
+    let pkce = Pkce::new();
+    let response = Browser::new(&first)
+        .log_in(&AuthRequest::spa(&pkce), "alice@example.com")
+        .await;
+    let code = query_of(&location(&response))["code"].clone();
+    drop(first);
+    let next = start_on(address)
+        .await
+        .expect("the server is handed out again");
+
+    // Act
+    let (status, body) = Browser::new(&next).redeem(&code, &pkce.verifier).await;
+
+    // Assert: refused as Auth0 refuses an unknown code.
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["error"], "invalid_grant");
+}
+
+#[tokio::test]
+async fn a_deterministic_mock_on_a_reused_server_issues_the_first_ones_tokens_byte_for_byte() {
+    // Arrange: a deterministic mock that issued tokens (its sequential ids moved on).
+    let deterministic = || MockIdp::builder().deterministic().start();
+    let first = deterministic().await;
+    let address = first.address();
+    let tokens_of = |idp: &MockIdp| {
+        let idp_uri = idp.uri();
+        async move {
+            let mut tokens = Vec::new();
+            for _ in 0..2 {
+                let body = client()
+                    .post(format!("{idp_uri}/oauth/token"))
+                    .form(&[
+                        ("grant_type", "client_credentials"),
+                        ("client_id", "sample-m2m"),
+                        ("client_secret", "sample-m2m-secret"),
+                        ("audience", "https://sample-api"),
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap();
+                tokens.push(body);
+            }
+            tokens
+        }
+    };
+    let expected = tokens_of(&first).await;
+    drop(first);
+    let next = start_like_on(address, deterministic)
+        .await
+        .expect("the server is handed out again");
+
+    // Act
+    let tokens = tokens_of(&next).await;
+
+    // Assert
+    assert_eq!(tokens, expected);
+    assert_ne!(tokens[0], tokens[1], "each token has its own jti");
+}
+
+#[tokio::test]
+async fn a_mock_whose_engine_is_still_held_leaves_the_next_mock_an_engine_of_its_own() {
+    // Arrange: the previous test kept a token builder, and with it the previous engine.
+    let first = MockIdp::start().await;
+    let address = first.address();
+    let fresh_kid = first.active_kid();
+    let kept = first.token();
+    drop(first);
+    let next = start_on(address)
+        .await
+        .expect("the server is handed out again");
+
+    // Act: the next test rotates its keys; the kept builder signs.
+    let rotated = next.rotate_keys();
+    let token = kept.sign();
+
+    // Assert: the kept builder's engine is not the next mock's.
+    assert_eq!(header(&token)["kid"], fresh_kid);
+    assert_ne!(fresh_kid, rotated);
+    assert_eq!(next.active_kid(), rotated);
+}
+
+#[tokio::test]
+async fn a_plain_mock_after_a_configured_one_on_the_same_server_has_the_default_tenant() {
+    // Arrange: the previous mock's tenant had a user of its own.
+    let first = MockIdp::builder()
+        .user(User::new("carol@example.com"))
+        .start()
+        .await;
+    let address = first.address();
+    assert_eq!(password_grant_as(&first, "carol@example.com").await.0, 200);
+    drop(first);
+    let next = start_on(address)
+        .await
+        .expect("the server is handed out again");
+
+    // Act
+    let carol = password_grant_as(&next, "carol@example.com").await;
+    let bob = password_grant_as(&next, "bob@example.com").await;
+
+    // Assert
+    assert_eq!(carol.0, 403, "{:?}", carol.1);
+    assert_eq!(bob.0, 200, "the default tenant: {:?}", bob.1);
 }
 
 #[tokio::test]
