@@ -3,13 +3,12 @@
 //! URLs are at the issuer's origin, or at the request's with `DiscoveryUrls::Request`
 //! (`crate::issuer` says why).
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-use axum::body::Bytes;
-
-use axum::extract::State;
-use axum::http::{HeaderMap, header};
-use axum::response::{IntoResponse, Response};
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
 use serde_json::{Value, json};
 
 use crate::engine::{Idp, SharedIdp};
@@ -23,31 +22,48 @@ use crate::tenant::TenantConfig;
 /// request's cost; pooled servers keep their port, so consecutive tests hit.
 static RENDERED: Mutex<Vec<Rendered>> = Mutex::new(Vec::new());
 
-/// The issuer, the base of the endpoints and the scopes a document was rendered for, and the
-/// document.
-type Rendered = (&'static str, String, Vec<String>, Bytes);
+/// The issuer, the base of the endpoints and the scopes a document was rendered for, the
+/// last tenant snapshot it was served for, and the document.
+type Rendered = (&'static str, String, Vec<String>, Arc<TenantConfig>, Bytes);
 
 /// Enough for every server a suite runs at once; the oldest goes first.
 const RENDERED_MAX: usize = 64;
 
-pub(crate) async fn discovery(State(idp): State<SharedIdp>, headers: HeaderMap) -> Response {
+pub(crate) async fn discovery(State(idp): State<SharedIdp>, request: Request) -> Response {
     let issuer = idp.issuer();
-    let base = idp.discovery_urls.base(issuer, &headers);
-    let scopes = scopes(&idp.tenant());
-    let cached = lock(&RENDERED)
+    let base = idp.discovery_urls.base(issuer, request.headers());
+    let tenant = idp.tenant();
+    // The same snapshot as last time (a renewed pooled engine keeps its initial one): its
+    // scopes are those the document was rendered for, without listing them again.
+    let same_tenant = lock(&RENDERED)
         .iter()
-        .find(|(i, b, s, _)| *i == issuer && *b == base && *s == scopes)
+        .find(|(i, b, _, t, _)| *i == issuer && *b == base && Arc::ptr_eq(t, &tenant))
         .map(|(.., body)| body.clone());
-    let body = cached.unwrap_or_else(|| {
+    let body = same_tenant.unwrap_or_else(|| {
+        let scopes = scopes(&tenant);
+        let mut rendered = lock(&RENDERED);
+        if let Some(entry) = rendered
+            .iter_mut()
+            .find(|(i, b, s, ..)| *i == issuer && *b == base && *s == scopes)
+        {
+            entry.3 = Arc::clone(&tenant);
+            return entry.4.clone();
+        }
+        drop(rendered);
         let body = Bytes::from(render(&idp, &base, &scopes).to_string());
         let mut rendered = lock(&RENDERED);
         if rendered.len() == RENDERED_MAX {
             rendered.remove(0);
         }
-        rendered.push((issuer, base, scopes, body.clone()));
+        rendered.push((issuer, base, scopes, tenant, body.clone()));
         body
     });
-    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+    let mut response = Response::new(Body::from(body));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
 /// OIDC's scopes, then every API permission, once each.

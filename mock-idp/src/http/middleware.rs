@@ -252,3 +252,164 @@ fn is_inspector_read(method: &str, path: &str) -> bool {
                     | "/_mock/inspector.css"
             ))
 }
+
+/// tower-http's CORS for the requests it has work for: a preflight (`OPTIONS`) and a request
+/// that carries an `Origin`, as every browser's cross-origin fetch does. Any other request
+/// gets the one header tower-http's CORS would give it, fixed when the router is built
+/// ([`CorsLayer`]'s answer without an `Origin`: `access-control-allow-origin: *` when any
+/// origin may read, `vary: origin` when it depends on the origin), without its cost per
+/// request: in the debug builds tests run, more than the endpoint behind it.
+///
+/// [`CorsLayer`]: tower_http::cors::CorsLayer
+#[derive(Clone, Debug)]
+pub(crate) struct Cors {
+    layer: tower_http::cors::CorsLayer,
+    without_origin: (header::HeaderName, HeaderValue),
+}
+
+impl Cors {
+    /// `layer` lets any origin read (`allow_origin(Any)`).
+    pub(crate) fn public(layer: tower_http::cors::CorsLayer) -> Self {
+        Self {
+            layer,
+            without_origin: (
+                header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                HeaderValue::from_static("*"),
+            ),
+        }
+    }
+
+    /// `layer` decides per origin, and lists neither methods nor headers per request.
+    pub(crate) fn per_origin(layer: tower_http::cors::CorsLayer) -> Self {
+        Self {
+            layer,
+            without_origin: (header::VARY, HeaderValue::from_static("origin")),
+        }
+    }
+}
+
+impl<S: Clone> Layer<S> for Cors {
+    type Service = CorsService<S>;
+
+    fn layer(&self, inner: S) -> CorsService<S> {
+        CorsService {
+            cors: self.layer.layer(inner.clone()),
+            inner,
+            without_origin: self.without_origin.clone(),
+        }
+    }
+}
+
+/// [`Cors`]'s service.
+#[derive(Clone, Debug)]
+pub(crate) struct CorsService<S> {
+    cors: tower_http::cors::Cors<S>,
+    inner: S,
+    without_origin: (header::HeaderName, HeaderValue),
+}
+
+impl<S> Service<Request> for CorsService<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = LayerFuture;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        match self.cors.poll_ready(cx) {
+            Poll::Ready(Ok(())) => self.inner.poll_ready(cx),
+            other => other,
+        }
+    }
+
+    fn call(&mut self, request: Request) -> LayerFuture {
+        if request.method() == axum::http::Method::OPTIONS
+            || request.headers().contains_key(header::ORIGIN)
+        {
+            return Box::pin(self.cors.call(request));
+        }
+        let answer = self.inner.call(request);
+        let (name, value) = self.without_origin.clone();
+        Box::pin(async move {
+            let mut response = answer.await?;
+            // As tower-http: `vary` adds to the endpoint's, the others replace.
+            if name == header::VARY {
+                response.headers_mut().append(name, value);
+            } else {
+                response.headers_mut().insert(name, value);
+            }
+            Ok(response)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::Method;
+    use tower::ServiceExt;
+    use tower_http::cors::{AllowOrigin, Any, CorsLayer};
+
+    use super::*;
+
+    fn endpoint() -> axum::routing::Route {
+        axum::routing::Route::new(tower::service_fn(|_: Request| async {
+            Ok::<_, Infallible>(([(header::VARY, "accept-encoding")], "ok").into_response())
+        }))
+    }
+
+    async fn headers_of(
+        service: impl Service<Request, Response = Response, Error = Infallible>,
+        request: axum::http::request::Builder,
+    ) -> axum::http::HeaderMap {
+        let response = service
+            .oneshot(request.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        response.headers().clone()
+    }
+
+    #[tokio::test]
+    async fn answers_without_an_origin_exactly_as_tower_http_would() {
+        // Arrange: the two kinds of CORS the router uses.
+        let public = || {
+            CorsLayer::new()
+                .allow_origin(Any)
+                .allow_methods([Method::GET])
+        };
+        let per_origin = || {
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::predicate(|o: &HeaderValue, _| {
+                    o == "https://a.test"
+                }))
+                .allow_methods([Method::GET, Method::POST])
+                .allow_headers([header::CONTENT_TYPE])
+        };
+        let requests = || {
+            [
+                Request::get("/x"),
+                Request::post("/x"),
+                Request::get("/x").header(header::ORIGIN, "https://a.test"),
+                Request::get("/x").header(header::ORIGIN, "https://b.test"),
+                Request::options("/x")
+                    .header(header::ORIGIN, "https://a.test")
+                    .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST"),
+            ]
+        };
+
+        for (name, ours, theirs) in [
+            ("public", Cors::public(public()), public()),
+            ("per origin", Cors::per_origin(per_origin()), per_origin()),
+        ] {
+            for (request, twin) in requests().into_iter().zip(requests()) {
+                // Act
+                let got = headers_of(ours.layer(endpoint()), request).await;
+                let expected = headers_of(theirs.layer(endpoint()), twin).await;
+
+                // Assert
+                assert_eq!(got, expected, "{name}");
+            }
+        }
+    }
+}

@@ -29,6 +29,7 @@ use axum::http::{HeaderName, HeaderValue, Method, header, request::Parts};
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use tower::{Layer, ServiceBuilder};
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 
 use crate::control;
@@ -41,25 +42,30 @@ use crate::tenant::{TenantConfig, is_loopback_http, origin_of};
 /// request, so a pooled server serves each test's engine without building its router again.
 pub(crate) fn app(slot: AppState) -> Router {
     let fault = || middleware::FaultLayer(slot.clone());
+    let journal = || middleware::JournalLayer(slot.clone());
     let origins = slot.clone();
-    let browser_cors = CorsLayer::new()
-        .allow_origin(AllowOrigin::predicate(
-            move |origin: &HeaderValue, _: &Parts| {
-                origin
-                    .to_str()
-                    .is_ok_and(|origin| web_origin_allowed(&origins.engine().tenant(), origin))
-            },
-        ))
-        .allow_methods([Method::GET, Method::POST])
-        .allow_headers([
-            header::CONTENT_TYPE,
-            header::AUTHORIZATION,
-            HeaderName::from_static("auth0-client"),
-        ])
-        .max_age(Duration::from_secs(86_400));
-    let public_cors = CorsLayer::new()
-        .allow_origin(Any)
-        .allow_methods([Method::GET]);
+    let browser_cors = middleware::Cors::per_origin(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::predicate(
+                move |origin: &HeaderValue, _: &Parts| {
+                    origin
+                        .to_str()
+                        .is_ok_and(|origin| web_origin_allowed(&origins.engine().tenant(), origin))
+                },
+            ))
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([
+                header::CONTENT_TYPE,
+                header::AUTHORIZATION,
+                HeaderName::from_static("auth0-client"),
+            ])
+            .max_age(Duration::from_secs(86_400)),
+    );
+    let public_cors = middleware::Cors::public(
+        CorsLayer::new()
+            .allow_origin(Any)
+            .allow_methods([Method::GET]),
+    );
 
     let protocol = Router::new()
         .route(paths::TOKEN, post(token::token))
@@ -73,13 +79,24 @@ pub(crate) fn app(slot: AppState) -> Router {
             paths::USERINFO,
             get(userinfo::userinfo).post(userinfo::userinfo),
         )
-        .layer(fault())
-        .layer(browser_cors);
+        // One layer call per group, so one `Route` around each endpoint's layers: each level
+        // costs a clone of the boxed service below it per request. So the journal is in each
+        // group's stack (and around the fallback), not a layer of the whole router.
+        .layer(
+            ServiceBuilder::new()
+                .layer(journal())
+                .layer(browser_cors)
+                .layer(fault()),
+        );
     let metadata = Router::new()
         .route(paths::DISCOVERY, get(discovery::discovery))
         .route(paths::JWKS, get(jwks::jwks))
-        .layer(fault())
-        .layer(public_cors);
+        .layer(
+            ServiceBuilder::new()
+                .layer(journal())
+                .layer(public_cors)
+                .layer(fault()),
+        );
     // Navigations, not fetches: no CORS here (the SDK's iframe needs none either).
     let browser = Router::new()
         .route(
@@ -114,15 +131,15 @@ pub(crate) fn app(slot: AppState) -> Router {
         )
         .route(paths::LOGOUT, get(logout::v2_logout))
         .route(paths::OIDC_LOGOUT, get(logout::oidc_logout))
-        .layer(fault());
+        .layer(ServiceBuilder::new().layer(journal()).layer(fault()));
     // Server-to-server: no CORS, as on Auth0.
     let management = Router::new()
         .nest(paths::MANAGEMENT, management::router())
-        .layer(fault());
+        .layer(ServiceBuilder::new().layer(journal()).layer(fault()));
     let pages = Router::new()
         .route(paths::HEALTH, get(health))
         .route("/avatars/{file}", get(avatar::avatar))
-        .layer(fault());
+        .layer(ServiceBuilder::new().layer(journal()).layer(fault()));
 
     let guard = from_fn_with_state(slot.clone(), control::guard::guard);
     let enabled = from_fn_with_state(slot.clone(), middleware::control_api_enabled);
@@ -134,13 +151,26 @@ pub(crate) fn app(slot: AppState) -> Router {
         .merge(pages)
         .nest(
             "/_mock",
-            control::router()
-                .layer(guard.clone())
-                .layer(enabled.clone()),
+            control::router().layer(
+                ServiceBuilder::new()
+                    .layer(journal())
+                    .layer(enabled.clone())
+                    .layer(guard.clone()),
+            ),
         )
-        .merge(control::inspector_page().layer(guard).layer(enabled))
-        .fallback(not_found)
-        .layer(middleware::JournalLayer(slot.clone()))
+        .merge(
+            control::inspector_page().layer(
+                ServiceBuilder::new()
+                    .layer(journal())
+                    .layer(enabled)
+                    .layer(guard),
+            ),
+        )
+        .fallback_service(
+            journal().layer(tower::service_fn(|_: axum::extract::Request| async {
+                Ok::<_, std::convert::Infallible>(not_found().await)
+            })),
+        )
         .with_state(slot)
 }
 
