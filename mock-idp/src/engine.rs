@@ -594,7 +594,8 @@ impl Idp {
         // New ones, not reset: the previous test may still hold a `Clock` it was handed.
         (*clock, *ids) = Self::clock_and_ids(deterministic);
         *expectations = Expectations::default();
-        *backchannel_logouts = BackchannelLogouts::default();
+        // None in flight: each delivery holds the engine, and nothing else does.
+        backchannel_logouts.clear();
         journal.clear();
         faults.clear();
         codes.clear();

@@ -168,7 +168,7 @@ where
         }
         // Held until the answer is journaled: the pool renews only an engine nobody holds.
         let idp = self.slot.engine();
-        let method = request.method().to_string();
+        let method = request.method().as_str().to_owned();
         let path = request.uri().path().to_owned();
         let at = idp.clock.now();
         // Read on arrival: expectations registered while this request is in flight do not

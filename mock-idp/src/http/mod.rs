@@ -149,14 +149,18 @@ pub(crate) fn app(slot: AppState) -> Router {
         .merge(browser)
         .merge(management)
         .merge(pages)
-        .nest(
-            "/_mock",
-            control::router().layer(
-                ServiceBuilder::new()
-                    .layer(journal())
-                    .layer(enabled.clone())
-                    .layer(guard.clone()),
-            ),
+        .merge(
+            // The journal outside the nest, where paths still have their `/_mock` prefix.
+            Router::new()
+                .nest(
+                    "/_mock",
+                    control::router().layer(
+                        ServiceBuilder::new()
+                            .layer(enabled.clone())
+                            .layer(guard.clone()),
+                    ),
+                )
+                .layer(journal()),
         )
         .merge(
             control::inspector_page().layer(
