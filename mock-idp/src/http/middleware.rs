@@ -10,6 +10,7 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -263,7 +264,8 @@ fn is_inspector_read(method: &str, path: &str) -> bool {
 /// [`CorsLayer`]: tower_http::cors::CorsLayer
 #[derive(Clone, Debug)]
 pub(crate) struct Cors {
-    layer: tower_http::cors::CorsLayer,
+    /// Shared: the layer is cloned with the routes below it on every request.
+    layer: Arc<tower_http::cors::CorsLayer>,
     without_origin: (header::HeaderName, HeaderValue),
 }
 
@@ -271,7 +273,7 @@ impl Cors {
     /// `layer` lets any origin read (`allow_origin(Any)`).
     pub(crate) fn public(layer: tower_http::cors::CorsLayer) -> Self {
         Self {
-            layer,
+            layer: Arc::new(layer),
             without_origin: (
                 header::ACCESS_CONTROL_ALLOW_ORIGIN,
                 HeaderValue::from_static("*"),
@@ -282,18 +284,18 @@ impl Cors {
     /// `layer` decides per origin, and lists neither methods nor headers per request.
     pub(crate) fn per_origin(layer: tower_http::cors::CorsLayer) -> Self {
         Self {
-            layer,
+            layer: Arc::new(layer),
             without_origin: (header::VARY, HeaderValue::from_static("origin")),
         }
     }
 }
 
-impl<S: Clone> Layer<S> for Cors {
+impl<S> Layer<S> for Cors {
     type Service = CorsService<S>;
 
     fn layer(&self, inner: S) -> CorsService<S> {
         CorsService {
-            cors: self.layer.layer(inner.clone()),
+            layer: Arc::clone(&self.layer),
             inner,
             without_origin: self.without_origin.clone(),
         }
@@ -303,14 +305,14 @@ impl<S: Clone> Layer<S> for Cors {
 /// [`Cors`]'s service.
 #[derive(Clone, Debug)]
 pub(crate) struct CorsService<S> {
-    cors: tower_http::cors::Cors<S>,
+    layer: Arc<tower_http::cors::CorsLayer>,
     inner: S,
     without_origin: (header::HeaderName, HeaderValue),
 }
 
 impl<S> Service<Request> for CorsService<S>
 where
-    S: Service<Request, Response = Response, Error = Infallible>,
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
     S::Future: Send + 'static,
 {
     type Response = Response;
@@ -318,17 +320,17 @@ where
     type Future = LayerFuture;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        match self.cors.poll_ready(cx) {
-            Poll::Ready(Ok(())) => self.inner.poll_ready(cx),
-            other => other,
-        }
+        self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request) -> LayerFuture {
         if request.method() == axum::http::Method::OPTIONS
             || request.headers().contains_key(header::ORIGIN)
         {
-            return Box::pin(self.cors.call(request));
+            // The service that was polled ready goes to tower-http; its clone stays.
+            let clone = self.inner.clone();
+            let ready = std::mem::replace(&mut self.inner, clone);
+            return Box::pin(self.layer.layer(ready).call(request));
         }
         let answer = self.inner.call(request);
         let (name, value) = self.without_origin.clone();
@@ -353,10 +355,14 @@ mod tests {
 
     use super::*;
 
-    fn endpoint() -> axum::routing::Route {
-        axum::routing::Route::new(tower::service_fn(|_: Request| async {
+    fn endpoint()
+    -> impl Service<Request, Response = Response, Error = Infallible, Future: Send + 'static>
+    + Clone
+    + Send
+    + 'static {
+        tower::service_fn(|_: Request| async {
             Ok::<_, Infallible>(([(header::VARY, "accept-encoding")], "ok").into_response())
-        }))
+        })
     }
 
     async fn headers_of(
