@@ -574,17 +574,22 @@ impl Idp {
             journal,
             faults,
             codes,
+            device,
             refresh_tokens,
             revoked,
             opaque_tokens,
             sessions,
             transactions,
+            logins,
             pushed,
             assertions,
             issued,
             retired_keys,
             expectations,
             backchannel_logouts,
+            outbox,
+            tickets,
+            passwordless,
             // The same server, so the same runtime.
             background: _,
         } = self;
@@ -599,15 +604,20 @@ impl Idp {
         journal.clear();
         faults.clear();
         codes.clear();
+        device.clear();
         refresh_tokens.clear();
         revoked.clear();
         opaque_tokens.clear();
         sessions.clear();
         transactions.clear();
+        logins.clear();
         pushed.clear();
         assertions.clear();
         issued.clear();
         retired_keys.clear();
+        outbox.clear();
+        tickets.clear();
+        passwordless.clear();
     }
 
     fn clock_and_ids(deterministic: bool) -> (Clock, IdGenerator) {

@@ -75,7 +75,9 @@ pub(super) fn exchange(
     };
     let org = organization(tenant, client, grant, params)?;
     let claims = credentials_exchange(idp, tenant, client, api, &scope, params)?;
-    Ok(issue_for_client(idp, tenant, client, api, &scope, org, &claims))
+    Ok(issue_for_client(
+        idp, tenant, client, api, &scope, org, &claims,
+    ))
 }
 
 /// The organization the request names, as the client grant allows it (Auth0's

@@ -41,7 +41,7 @@ pub(crate) enum GrantType {
 }
 
 impl GrantType {
-    const ALL: [Self; 6] = [
+    const ALL: [Self; 7] = [
         Self::AuthorizationCode,
         Self::ClientCredentials,
         Self::DeviceCode,

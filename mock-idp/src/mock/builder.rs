@@ -630,6 +630,10 @@ impl MockIdpBuilder {
             discovery_urls,
             backchannel_logout_timeout,
             https,
+            organizations,
+            organization_names,
+            actions,
+            action_timeout,
         } = self;
         let plain = tenant.is_none()
             && apis.is_empty()
@@ -645,7 +649,11 @@ impl MockIdpBuilder {
             && allowed_hosts.is_empty()
             && *discovery_urls == DiscoveryUrls::default()
             && backchannel_logout_timeout.is_none()
-            && !https;
+            && !https
+            && organizations.is_empty()
+            && organization_names.is_none()
+            && actions.is_empty()
+            && action_timeout.is_none();
         plain.then_some(Recipe {
             deterministic: *deterministic,
         })

@@ -9,8 +9,7 @@ use serde::Deserialize;
 
 use super::{
     Api, BackchannelLogoutSettings, Client, ConfigError, DeviceFlowSettings, Organization,
-    PasswordPolicy, Role, ServerConfig,
-    TenantConfig, TokenLifetimes, User,
+    PasswordPolicy, Role, ServerConfig, TenantConfig, TokenLifetimes, User,
 };
 use crate::actions::{Action, Trigger};
 use crate::issuance::keys::Algorithm;
