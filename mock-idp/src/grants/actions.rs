@@ -55,6 +55,9 @@ pub(super) fn post_login(
     if !actions::any_for(&tenant.actions, Trigger::PostLogin) {
         return Ok(ActionClaims::default());
     }
+    // The tenant's copy of a user has no login counts: `store::logins` keeps them.
+    let merged = idp.logins.merged(user);
+    let user: &User = &merged;
     let mut event = common_event(idp, client, *api, params, scope);
     event["transaction"]["protocol"] = (*protocol).into();
     event["user"] = user_event(idp, user);

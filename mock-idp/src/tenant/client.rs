@@ -497,6 +497,7 @@ fn default_grant_types(app_type: AppType) -> &'static [&'static str] {
             "implicit",
             PASSWORD,
             PASSWORD_REALM,
+            PASSWORDLESS_OTP,
         ],
         // Auth0 offers the device code grant to native applications only; the mock turns it
         // on by default for them so a CLI needs no extra configuration.

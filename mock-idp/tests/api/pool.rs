@@ -378,3 +378,78 @@ where
     }
     mocks
 }
+
+#[tokio::test]
+async fn device_codes_mail_and_login_counts_of_the_previous_mock_are_not_the_next_ones() {
+    // Arrange: the previous test started a device authorization, had a passwordless code
+    // mailed, and logged alice in (her `logins_count` is kept apart from the tenant).
+    let first = MockIdp::start().await;
+    let address = first.address();
+    first.upsert_client(mock_idp::Client::native("tv-app"));
+    let started = client()
+        .post(first.url("/oauth/device/code"))
+        .form(&[("client_id", "tv-app"), ("scope", "openid")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), 200);
+    let sent = client()
+        .post(first.url("/passwordless/start"))
+        .json(&serde_json::json!({
+            "client_id": "sample-spa", "connection": "email",
+            "email": "dana@example.com", "send": "code",
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 200);
+    let (status, _) = token_form(
+        &first,
+        &[
+            ("grant_type", "password"),
+            ("client_id", "sample-spa"),
+            ("username", "alice@example.com"),
+            ("password", "password"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(first.user("alice@example.com").unwrap().logins_count, 1);
+    assert_eq!(first.device_authorizations().len(), 1);
+    let mailed = first.outbox();
+    assert_eq!(mailed.len(), 1);
+    let code = mailed[0].code.clone().expect("a one-time code");
+    drop(first);
+
+    // Act
+    let next = start_on(address)
+        .await
+        .expect("the server is handed out again");
+
+    // Assert
+    assert!(
+        next.device_authorizations().is_empty(),
+        "no device authorization"
+    );
+    assert!(next.outbox().is_empty(), "no mail");
+    let (status, body) = token_form(
+        &next,
+        &[
+            (
+                "grant_type",
+                "http://auth0.com/oauth/grant-type/passwordless/otp",
+            ),
+            ("client_id", "sample-spa"),
+            ("username", "dana@example.com"),
+            ("otp", code.as_str()),
+            ("realm", "email"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        status, 403,
+        "the previous mock's code buys nothing: {body:?}"
+    );
+    assert_eq!(next.user("alice@example.com").unwrap().logins_count, 0);
+    assert!(next.user("alice@example.com").unwrap().last_login.is_none());
+}
