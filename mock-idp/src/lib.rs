@@ -295,6 +295,43 @@
 //! # }
 //! ```
 //!
+//! ## Actions
+//!
+//! The team's own Auth0 Actions run unchanged at the points Auth0 runs them: post-login at
+//! every login path (the login page, silent authentication, the password grant, the refresh
+//! exchange; `event.transaction.protocol` says which), credentials-exchange for client
+//! credentials, pre- and post-user-registration around a sign-up. An [`Action`] is its name,
+//! its [`Trigger`] and its code; in a config file, `[[actions]]`. Each execution is a fresh
+//! QuickJS context; `api.access.deny` is Auth0's `access_denied`.
+//!
+//! ```
+//! # #[tokio::main] async fn main() {
+//! # use base64::Engine;
+//! # let payload = |t: &str| -> serde_json::Value { serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.split('.').nth(1).unwrap()).unwrap()).unwrap() };
+//! use mock_idp::{Action, MockIdp, Trigger, User};
+//! // Arrange: Auth0's "add user roles to tokens", as a team deploys it.
+//! let add_roles = Action::new("add-roles", Trigger::PostLogin, r#"
+//! exports.onExecutePostLogin = async (event, api) => {
+//!   api.accessToken.setCustomClaim("https://sample-api/roles", event.authorization.roles);
+//! };"#);
+//! let idp = MockIdp::builder()
+//!     .user(User::new("carol@example.com").roles(["admin"]))
+//!     .action(add_roles)
+//!     .start()
+//!     .await;
+//!
+//! // Act
+//! let tokens: serde_json::Value = reqwest::Client::new().post(idp.url("/oauth/token")).form(&[
+//!     ("grant_type", "password"), ("client_id", "sample-spa"), ("username", "carol@example.com"),
+//!     ("password", "password"), ("audience", "https://sample-api"),
+//! ]).send().await.unwrap().json().await.unwrap();
+//!
+//! // Assert
+//! let claims = payload(tokens["access_token"].as_str().unwrap());
+//! assert_eq!(claims["https://sample-api/roles"], serde_json::json!(["admin"]));
+//! # }
+//! ```
+//!
 //! ## Negative tests
 //!
 //! [`TokenBuilder`] mints deliberately bad tokens: [`expired`](TokenBuilder::expired),
@@ -445,6 +482,7 @@ mod issuance;
 mod issuer;
 mod mock;
 mod pkce;
+mod registration;
 mod server;
 mod store;
 mod tenant;

@@ -12,6 +12,7 @@
 //! | `GET /api/private` | a valid access token | 200 `{"msg": …}` |
 //! | `GET /api/private-scoped` | … granting `read:messages` (`scope` or `permissions`) | 200 `{"msg": …}` |
 //! | `GET /api/external` | a valid access token | 200 `{"msg":"Your access token was successfully validated!"}` |
+//! | `GET /api/admin` | … whose `https://sample-api/roles` claim holds `admin` (a post-login Action adds it) | 200 `{"msg": …}`; 403 `insufficient_role` without |
 //!
 //! Failures follow RFC 6750 (see [`auth::error`]):
 //!

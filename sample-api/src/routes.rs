@@ -3,7 +3,7 @@
 use axum::{Json, Router, extract::FromRef, routing::get};
 use serde::Serialize;
 
-use crate::auth::{Claims, RequireScope, Scope, Validator};
+use crate::auth::{Claims, RequireRole, RequireScope, Role, Scope, Validator};
 
 /// The scope `GET /api/private-scoped` requires.
 #[derive(Debug)]
@@ -11,6 +11,14 @@ pub struct ReadMessages;
 
 impl Scope for ReadMessages {
     const NAME: &'static str = "read:messages";
+}
+
+/// The role `GET /api/admin` requires, in the roles claim a post-login Action adds.
+#[derive(Debug)]
+pub struct Admin;
+
+impl Role for Admin {
+    const NAME: &'static str = "admin";
 }
 
 /// Every route answers `{"msg": "..."}`.
@@ -48,6 +56,14 @@ pub async fn external(_claims: Claims) -> Json<Message> {
     })
 }
 
+/// `GET /api/admin`: a valid access token whose `https://sample-api/roles` claim (added by a
+/// post-login Action) holds `admin`.
+pub async fn admin(_: RequireRole<Admin>) -> Json<Message> {
+    Json(Message {
+        msg: "Hello from an admin endpoint! You need the admin role in your token to see this.",
+    })
+}
+
 /// The `/api` routes, for any state that provides a [`Validator`].
 pub fn api_routes<S>() -> Router<S>
 where
@@ -59,4 +75,5 @@ where
         .route("/api/private", get(private))
         .route("/api/private-scoped", get(private_scoped))
         .route("/api/external", get(external))
+        .route("/api/admin", get(admin))
 }

@@ -166,3 +166,43 @@ async fn an_opaque_token_from_a_request_without_an_audience_is_rejected_by_the_a
     assert_eq!(answer.status, 401);
     assert_eq!(answer.body["error"], "invalid_token");
 }
+
+#[tokio::test]
+async fn the_admin_route_admits_the_role_a_post_login_action_puts_in_the_token() {
+    // Arrange: Auth0's "add user roles to tokens" Action, unchanged but for the namespace the
+    // API reads; alice holds `admin`, bob nothing.
+    let idp = MockIdp::builder()
+        .user(mock_idp::User::new("alice@example.com").roles(["admin"]))
+        .action(mock_idp::Action::new(
+            "add-roles",
+            mock_idp::Trigger::PostLogin,
+            r#"
+exports.onExecutePostLogin = async (event, api) => {
+  const namespace = "https://sample-api";
+  if (event.authorization) {
+    api.idToken.setCustomClaim(`${namespace}/roles`, event.authorization.roles);
+    api.accessToken.setCustomClaim(`${namespace}/roles`, event.authorization.roles);
+  }
+};"#,
+        ))
+        .start()
+        .await;
+    let stack = Stack::with_idp(idp).await;
+    let alice = stack.user_token("alice@example.com").await;
+    let bob = stack.user_token("bob@example.com").await;
+
+    // Act
+    let admitted = stack.call("/api/admin", Some(&alice)).await;
+    let refused = stack.call("/api/admin", Some(&bob)).await;
+
+    // Assert
+    assert_eq!(admitted.status, 200, "{}", admitted.body);
+    assert_eq!(refused.status, 403);
+    assert_eq!(refused.body["error"], "insufficient_role");
+    assert!(
+        refused
+            .challenge
+            .unwrap()
+            .contains("error=\"insufficient_role\"")
+    );
+}

@@ -199,6 +199,15 @@ impl Action {
     }
 }
 
+/// Claims that Actions set (`api.idToken.setCustomClaim`, `api.accessToken.setCustomClaim`),
+/// applied after all others, so they win over the tenant's. A browser login's are kept with
+/// its authorization code until the code is redeemed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct ActionClaims {
+    pub(crate) id_token: Map<String, Value>,
+    pub(crate) access_token: Map<String, Value>,
+}
+
 /// Why a flow failed. The token endpoint answers each as Auth0 does: `access_denied` with
 /// the message.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -326,7 +335,6 @@ thread_local! {
 /// Auth0 keeps 256 characters of an Action's console output per line; so does the journal.
 const CONSOLE_LINE_CHARS: usize = 256;
 
-#[cfg_attr(not(feature = "actions"), allow(dead_code))]
 fn note_console(action: &str, lines: Vec<ConsoleLine>) {
     CONSOLE.with(|sink| {
         sink.borrow_mut()
@@ -335,6 +343,25 @@ fn note_console(action: &str, lines: Vec<ConsoleLine>) {
                 ..line
             }));
     });
+}
+
+/// Notes the failure of a flow whose failures change nothing (post-user-registration's) as
+/// one of the failing Action's console lines, where Auth0 only logs it.
+pub(crate) fn note_failure(trigger: Trigger, error: &ActionError) {
+    let action = match error {
+        ActionError::Syntax { action, .. }
+        | ActionError::Threw { action, .. }
+        | ActionError::Timeout { action, .. }
+        | ActionError::NeverSettled { action } => action,
+        #[cfg(not(feature = "actions"))]
+        ActionError::Unavailable { action } => action,
+    };
+    let line = ConsoleLine {
+        action: String::new(),
+        level: "error".into(),
+        message: format!("{trigger} failed: {error}"),
+    };
+    note_console(action, vec![line]);
 }
 
 /// The console lines of the flows run on this thread since the last call, as the journal

@@ -15,9 +15,11 @@ use crate::engine::Idp;
 use crate::error::OAuthError;
 use crate::issuance::ActionClaims;
 use crate::issuance::id_token::default_picture;
-use crate::tenant::{Api, Client, DEFAULT_CONNECTION, PROFILE_TIME, TenantConfig, User};
+use crate::tenant::{
+    Api, Client, DEFAULT_CONNECTION, Organization, PROFILE_TIME, TenantConfig, User,
+};
 
-/// Parameters that never reach an Action's `event.request.body`.
+/// Parameters that never reach an Action's `event.request`.
 const SECRET_PARAMS: [&str; 5] = [
     "password",
     "client_secret",
@@ -26,20 +28,48 @@ const SECRET_PARAMS: [&str; 5] = [
     "code_verifier",
 ];
 
-/// What a user's grant is about to issue, for post-login to shape.
-pub(super) struct Login<'a> {
-    pub(super) tenant: &'a TenantConfig,
-    pub(super) client: &'a Client,
-    pub(super) user: &'a User,
-    pub(super) api: Option<&'a Api>,
-    /// `event.transaction.protocol`: `oauth2-password`, `oidc-basic-profile`, ...
-    pub(super) protocol: &'static str,
-    pub(super) params: &'a Params,
+/// How the login's request came, for `event.request`: a token request's body, or an
+/// authorization request's query.
+pub(crate) enum LoginRequest<'a> {
+    Token(&'a Params),
+    Authorize(&'a [(String, String)]),
+    /// A JSON or form body already read into fields (a sign-up, a Management API call).
+    Body(&'a Map<String, Value>),
+}
+
+/// How post-login's `event.stats.logins_count` counts this login.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Counted {
+    /// Recorded only once the flow succeeds (the token endpoint's logins): the event's count
+    /// includes it already, as Auth0's does.
+    AfterTheFlow,
+    /// Recorded already (a login at the login page), or not a login Auth0 counts (silent
+    /// authentication with a session, a refresh-token exchange).
+    Already,
+}
+
+/// What a user's login is about to issue, for post-login to shape.
+pub(crate) struct Login<'a> {
+    pub(crate) tenant: &'a TenantConfig,
+    pub(crate) client: &'a Client,
+    pub(crate) user: &'a User,
+    pub(crate) api: Option<&'a Api>,
+    /// The organization the user logs in through: `event.organization`.
+    pub(crate) organization: Option<&'a Organization>,
+    /// `event.transaction.protocol`: `oauth2-password`, `oidc-basic-profile`,
+    /// `oauth2-refresh-token`, ...
+    pub(crate) protocol: &'static str,
+    pub(crate) request: LoginRequest<'a>,
+    /// The rest of `event.transaction` (`prompt`, `redirect_uri`, `response_type`, ...).
+    pub(crate) transaction: Map<String, Value>,
+    pub(crate) counted: Counted,
+    /// When the user last entered credentials: `event.authentication.methods[].timestamp`.
+    pub(crate) auth_time: i64,
 }
 
 /// Runs post-login; on success, `scope` has the Actions' scope changes and the claims are
 /// returned for issuance.
-pub(super) fn post_login(
+pub(crate) fn post_login(
     idp: &Idp,
     login: &Login<'_>,
     scope: &mut Vec<String>,
@@ -49,8 +79,12 @@ pub(super) fn post_login(
         client,
         user,
         api,
+        organization,
         protocol,
-        params,
+        request,
+        transaction,
+        counted,
+        auth_time,
     } = login;
     if !actions::any_for(&tenant.actions, Trigger::PostLogin) {
         return Ok(ActionClaims::default());
@@ -58,20 +92,30 @@ pub(super) fn post_login(
     // The tenant's copy of a user has no login counts: `store::logins` keeps them.
     let merged = idp.logins.merged(user);
     let user: &User = &merged;
-    let mut event = common_event(idp, client, *api, params, scope);
+    let mut event = common_event(idp, Some(client), *api, request, scope);
     event["transaction"]["protocol"] = (*protocol).into();
+    for (key, value) in transaction {
+        event["transaction"][key] = value.clone();
+    }
     event["user"] = user_event(idp, user);
-    event["authorization"] = json!({ "roles": user.roles });
-    event["connection"] = json!({
-        "id": "con_mock_idp",
-        "name": DEFAULT_CONNECTION,
-        "strategy": "auth0",
-        "metadata": {},
-    });
-    event["stats"] = json!({ "logins_count": user.logins_count.saturating_add(1) });
+    event["authorization"] = json!({ "roles": roles_in(user, *organization) });
+    event["connection"] = connection_event();
+    let logins_count = match counted {
+        Counted::AfterTheFlow => user.logins_count.saturating_add(1),
+        Counted::Already => user.logins_count,
+    };
+    event["stats"] = json!({ "logins_count": logins_count });
     event["authentication"] = json!({
-        "methods": [{ "name": "pwd", "timestamp": crate::clock::iso8601(idp.clock.now()) }],
+        "methods": [{ "name": "pwd", "timestamp": crate::clock::iso8601(*auth_time) }],
     });
+    if let Some(org) = organization {
+        event["organization"] = json!({
+            "id": org.id(),
+            "name": org.name,
+            "display_name": org.display_name.as_deref().unwrap_or(&org.name),
+            "metadata": org.metadata,
+        });
+    }
     let outcome = actions::run(
         &tenant.actions,
         Trigger::PostLogin,
@@ -95,6 +139,28 @@ pub(super) fn post_login(
     })
 }
 
+/// `event.authorization.roles`: in an organization, the roles the user holds as its member
+/// (as their permissions there are those roles' only); otherwise the user's own.
+fn roles_in(user: &User, organization: Option<&Organization>) -> Vec<String> {
+    match organization {
+        Some(org) => org
+            .member_entry(user)
+            .map(|m| m.roles.clone())
+            .unwrap_or_default(),
+        None => user.roles.clone(),
+    }
+}
+
+/// `event.connection`: the tenant's one database connection.
+pub(crate) fn connection_event() -> Value {
+    json!({
+        "id": "con_mock_idp",
+        "name": DEFAULT_CONNECTION,
+        "strategy": "auth0",
+        "metadata": {},
+    })
+}
+
 /// Runs credentials-exchange for a client-credentials token; the claims it set.
 pub(super) fn credentials_exchange(
     idp: &Idp,
@@ -107,7 +173,13 @@ pub(super) fn credentials_exchange(
     if !actions::any_for(&tenant.actions, Trigger::CredentialsExchange) {
         return Ok(Map::new());
     }
-    let mut event = common_event(idp, client, Some(api), params, scope);
+    let mut event = common_event(
+        idp,
+        Some(client),
+        Some(api),
+        &LoginRequest::Token(params),
+        scope,
+    );
     event["accessToken"] = json!({ "scope": scope, "customClaims": {} });
     let outcome = actions::run(
         &tenant.actions,
@@ -130,41 +202,57 @@ pub(super) fn credentials_exchange(
 }
 
 /// What every trigger's event has: the client, the request, the tenant, the API.
-fn common_event(
+pub(crate) fn common_event(
     idp: &Idp,
-    client: &Client,
+    client: Option<&Client>,
     api: Option<&Api>,
-    params: &Params,
+    request: &LoginRequest<'_>,
     scope: &[String],
 ) -> Value {
-    let body: Map<String, Value> = params
-        .iter()
-        .filter(|(name, _)| !SECRET_PARAMS.contains(name))
-        .map(|(name, value)| (name.to_owned(), value.into()))
-        .collect();
+    let public = |pairs: &mut dyn Iterator<Item = (&str, &str)>| -> Map<String, Value> {
+        pairs
+            .filter(|(name, _)| !SECRET_PARAMS.contains(name))
+            .map(|(name, value)| (name.to_owned(), value.into()))
+            .collect()
+    };
+    let (method, query, body) = match request {
+        LoginRequest::Token(params) => ("POST", Map::new(), public(&mut params.iter())),
+        LoginRequest::Authorize(pairs) => (
+            "GET",
+            public(&mut pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+            Map::new(),
+        ),
+        LoginRequest::Body(fields) => {
+            let mut body = (*fields).clone();
+            body.retain(|name, _| !SECRET_PARAMS.contains(&name.as_str()));
+            ("POST", Map::new(), body)
+        }
+    };
     let hostname = url::Url::parse(idp.issuer())
         .ok()
         .and_then(|u| u.host_str().map(str::to_owned))
         .unwrap_or_default();
     let mut event = json!({
-        "client": {
-            "client_id": client.client_id,
-            "name": client.name.clone().unwrap_or_else(|| client.client_id.clone()),
-            "metadata": {},
-        },
         "request": {
-            "method": "POST",
+            "method": method,
             "hostname": hostname,
             // A local mock: the caller is on this machine, and there is no GeoIP database.
             "ip": "127.0.0.1",
             "geoip": {},
-            "query": {},
+            "query": query,
             "body": body,
             "language": "en",
         },
         "tenant": { "id": hostname },
         "transaction": { "requested_scopes": scope },
     });
+    if let Some(client) = client {
+        event["client"] = json!({
+            "client_id": client.client_id,
+            "name": client.name.clone().unwrap_or_else(|| client.client_id.clone()),
+            "metadata": {},
+        });
+    }
     if let Some(api) = api {
         event["resource_server"] = json!({ "identifier": api.identifier });
     }
@@ -172,7 +260,7 @@ fn common_event(
 }
 
 /// `event.user`, as the Management API shows the user.
-fn user_event(idp: &Idp, user: &User) -> Value {
+pub(crate) fn user_event(idp: &Idp, user: &User) -> Value {
     let mut out = json!({
         "user_id": user.sub(),
         "email": user.email,
@@ -200,7 +288,7 @@ fn user_event(idp: &Idp, user: &User) -> Value {
 
 /// `api.user.setAppMetadata` / `setUserMetadata`, persisted (visible through the Management
 /// API); `null` removes a key, as on Auth0.
-fn save_metadata(idp: &Idp, user: &User, outcome: &Outcome) {
+pub(crate) fn save_metadata(idp: &Idp, user: &User, outcome: &Outcome) {
     if outcome.app_metadata.is_empty() && outcome.user_metadata.is_empty() {
         return;
     }
@@ -213,7 +301,7 @@ fn save_metadata(idp: &Idp, user: &User, outcome: &Outcome) {
     });
 }
 
-fn apply(target: &mut Map<String, Value>, changes: &Map<String, Value>) {
+pub(crate) fn apply(target: &mut Map<String, Value>, changes: &Map<String, Value>) {
     for (key, value) in changes {
         if value.is_null() {
             target.remove(key);

@@ -6,7 +6,7 @@ use super::params::Params;
 use super::{still_granted, still_member};
 use crate::engine::Idp;
 use crate::error::OAuthError;
-use crate::issuance::{ActionClaims, Issued, UserGrant, issue_for_member};
+use crate::issuance::{Issued, UserGrant, issue_for_member};
 use crate::pkce;
 use crate::store::codes::{CodeGrant, Redeemed, Refusal};
 use crate::tenant::{Client, TenantConfig};
@@ -100,6 +100,6 @@ fn issue(
             refresh_family: None,
         },
         org,
-        &ActionClaims::default(),
+        &grant.action_claims,
     ))
 }

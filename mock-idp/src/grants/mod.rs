@@ -6,7 +6,7 @@
 //! checks everything that can refuse the request before it spends anything (a code, a refresh
 //! token), so a bad request changes nothing.
 
-mod actions;
+pub(crate) mod actions;
 mod authorization_code;
 mod client_assertion;
 pub(crate) mod client_auth;

@@ -1,7 +1,7 @@
 //! `grant_type=password` and Auth0's `http://auth0.com/oauth/grant-type/password-realm`
 //! (Resource Owner Password, with a named connection).
 
-use super::actions::{Login, post_login};
+use super::actions::{Counted, Login, LoginRequest, post_login};
 use super::params::Params;
 use super::requested_api;
 use crate::engine::Idp;
@@ -40,8 +40,12 @@ pub(super) fn exchange(
         client,
         user,
         api,
+        organization: None,
         protocol: "oauth2-password",
-        params,
+        request: LoginRequest::Token(params),
+        transaction: serde_json::Map::new(),
+        counted: Counted::AfterTheFlow,
+        auth_time: idp.clock.now(),
     };
     let claims = post_login(idp, &login, &mut scope)?;
     idp.record_login(&user.sub());

@@ -1,8 +1,12 @@
 //! `grant_type=refresh_token`: rotation, with Auth0's reuse detection (a rotated-away token
 //! presented again revokes its whole family).
 
+use serde_json::Map;
+
+use super::actions::{Counted, Login, LoginRequest, post_login};
 use super::params::Params;
 use super::{still_granted, still_member};
+use crate::actions::{self, Trigger};
 use crate::engine::Idp;
 use crate::error::OAuthError;
 use crate::issuance::scopes::split_scope;
@@ -21,7 +25,35 @@ pub(super) fn exchange(
 ) -> Result<Issued, OAuthError> {
     let presented = params.require("refresh_token")?;
     let invalid = || OAuthError::InvalidGrant(INVALID_REFRESH_TOKEN.into());
-    let (grant, scope) = idp
+    // Auth0 runs post-login at a refresh too. It runs before the spend, on what the token
+    // would buy, so a denial (or a slow Action) spends nothing and holds no lock.
+    let claims = match idp
+        .refresh_tokens
+        .peek(presented, &client.client_id, idp.clock.now())
+    {
+        Some(grant) if actions::any_for(&tenant.actions, Trigger::PostLogin) => {
+            let mut scope = narrowed_scope(&grant.scope, params.get("scope"))?;
+            let (user, api) =
+                still_granted(tenant, &grant.sub, grant.audience.as_deref(), invalid)?;
+            let organization = still_member(tenant, user, grant.organization.as_deref(), invalid)?;
+            let login = Login {
+                tenant,
+                client,
+                user,
+                api,
+                organization,
+                protocol: "oauth2-refresh-token",
+                request: LoginRequest::Token(params),
+                transaction: Map::new(),
+                counted: Counted::Already,
+                auth_time: grant.auth_time.unwrap_or_else(|| idp.clock.now()),
+            };
+            let claims = post_login(idp, &login, &mut scope)?;
+            Some((claims, scope))
+        }
+        _ => None,
+    };
+    let (grant, mut scope) = idp
         .refresh_tokens
         .spend(presented, &client.client_id, idp.clock.now(), |grant| {
             narrowed_scope(&grant.scope, params.get("scope"))
@@ -32,6 +64,13 @@ pub(super) fn exchange(
         })?;
     let (user, api) = still_granted(tenant, &grant.sub, grant.audience.as_deref(), invalid)?;
     let org = still_member(tenant, user, grant.organization.as_deref(), invalid)?;
+    let claims = match claims {
+        Some((claims, with_action_scopes)) => {
+            scope = with_action_scopes;
+            claims
+        }
+        None => ActionClaims::default(),
+    };
     Ok(issue_for_member(
         idp,
         UserGrant {
@@ -47,7 +86,7 @@ pub(super) fn exchange(
             refresh_family: Some(grant.family.clone()),
         },
         org,
-        &ActionClaims::default(),
+        &claims,
     ))
 }
 

@@ -15,14 +15,16 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::clock::iso8601;
 use crate::engine::{Idp, SharedIdp};
 use crate::error::ErrorCode;
 use crate::http::token::read_body;
+use crate::http::{journal_console, run_flows};
 use crate::ids::hex_digest;
+use crate::registration::{Refused, SignUpSource, post_user_registration, pre_user_registration};
 use crate::store::outbox::{Channel, MessageKind, OutboxMessage};
 use crate::store::tickets::Purpose;
 use crate::tenant::{DEFAULT_CONNECTION, TenantConfig, User};
@@ -49,6 +51,17 @@ impl DbError {
             name: "BadRequestError",
             code,
             description: Value::String(description.into()),
+            policy: None,
+        }
+    }
+
+    /// A sign-up pre-user-registration refused: Auth0's `extensibility_error`, with what the
+    /// Action gave the user to read.
+    fn refused(refusal: &Refused) -> Self {
+        Self {
+            name: "ExtensibilityError",
+            code: "extensibility_error",
+            description: Value::String(refusal.message().to_owned()),
             policy: None,
         }
     }
@@ -89,19 +102,30 @@ impl IntoResponse for DbError {
 }
 
 /// A sign-up, from the endpoint or the sign-up page.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 pub(crate) struct SignUp {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) client_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) password: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) connection: Option<String>,
     /// Accepted and ignored: this connection does not require usernames.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) username: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) given_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) family_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) nickname: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) picture: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) user_metadata: Option<Map<String, Value>>,
 }
 
@@ -192,7 +216,18 @@ pub(crate) fn sign_up(idp: &Idp, request: SignUp) -> Result<User, DbError> {
     check_email(email)?;
     let password = required(&request.password, "password")?;
     check_password(&tenant, password)?;
-    let _ = request.username;
+    // Checked again when the user is created; first, so no Action runs for a taken email.
+    if tenant.user_by_login(email).is_some() {
+        return Err(DbError::bad_request("invalid_signup", "Invalid sign up"));
+    }
+    let body = match serde_json::to_value(&request) {
+        Ok(Value::Object(fields)) => fields,
+        _ => Map::new(),
+    };
+    let source = SignUpSource {
+        client: tenant.client(client_id),
+        body: &body,
+    };
     let now = iso8601(idp.clock.now());
     let mut user = User {
         password: password.to_owned(),
@@ -207,6 +242,7 @@ pub(crate) fn sign_up(idp: &Idp, request: SignUp) -> Result<User, DbError> {
         updated_at: Some(now),
         ..User::new(email)
     };
+    pre_user_registration(idp, &tenant, &mut user, &source).map_err(|r| DbError::refused(&r))?;
     let user = idp.try_update_tenant(|tenant| {
         if tenant.user_by_login(&user.email).is_some() {
             return Err(DbError::bad_request("invalid_signup", "Invalid sign up"));
@@ -243,6 +279,7 @@ pub(crate) fn sign_up(idp: &Idp, request: SignUp) -> Result<User, DbError> {
         link: Some(link),
         sent_at: iso8601(idp.clock.now()),
     });
+    post_user_registration(idp, &idp.tenant(), &user, &source);
     Ok(user)
 }
 
@@ -262,10 +299,26 @@ pub(crate) async fn signup(
     State(idp): State<SharedIdp>,
     headers: HeaderMap,
     body: Body,
-) -> Result<Json<Value>, DbError> {
-    let request: SignUp = read(&headers, body).await?;
+) -> Response {
+    let request: SignUp = match read(&headers, body).await {
+        Ok(request) => request,
+        Err(e) => return e.into_response(),
+    };
     let username = request.username.clone();
-    let user = sign_up(&idp, request)?;
+    let engine = idp.clone();
+    let Some((created, console)) = run_flows(&idp, move || sign_up(&engine, request)).await else {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    };
+    let mut response = match created {
+        Ok(user) => Json(signed_up(&user, username)).into_response(),
+        Err(e) => e.into_response(),
+    };
+    journal_console(&mut response, console);
+    response
+}
+
+/// What `/dbconnections/signup` answers for the user it created.
+fn signed_up(user: &User, username: Option<String>) -> Value {
     let sub = user.sub();
     let mut out = json!({
         "_id": sub.strip_prefix("auth0|").unwrap_or(&sub),
@@ -285,9 +338,9 @@ pub(crate) async fn signup(
         }
     }
     if !user.user_metadata.is_empty() {
-        out["user_metadata"] = Value::Object(user.user_metadata);
+        out["user_metadata"] = Value::Object(user.user_metadata.clone());
     }
-    Ok(Json(out))
+    out
 }
 
 #[derive(Debug, Default, Deserialize)]

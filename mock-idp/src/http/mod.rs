@@ -37,6 +37,55 @@ use crate::engine::AppState;
 use crate::error::OAuthError;
 use crate::tenant::{TenantConfig, is_loopback_http, origin_of};
 
+/// Runs `work` where a tenant's Actions may block: on tokio's blocking pool when the tenant
+/// has any, inline when not (the common case pays nothing). An Action's `fetch` may call this
+/// very server, which a runtime whose thread the Action blocked could never answer (a pooled
+/// test server runs on a current-thread runtime). `None` only if the runtime is shutting down.
+pub(crate) async fn off_the_runtime<T: Send + 'static>(
+    idp: &crate::engine::SharedIdp,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    if idp.tenant().actions.is_empty() {
+        return Some(work());
+    }
+    match tokio::task::spawn_blocking(work).await {
+        Ok(out) => Some(out),
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => None,
+    }
+}
+
+/// [`off_the_runtime`] for work that may run Actions, with the console lines they wrote.
+pub(crate) async fn run_flows<T: Send + 'static>(
+    idp: &crate::engine::SharedIdp,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Option<(T, Vec<String>)> {
+    let flows = move || {
+        // Lines left on this thread by a request that did not collect them are not ours.
+        let _ = crate::actions::take_console();
+        let out = work();
+        (out, crate::actions::take_console())
+    };
+    off_the_runtime(idp, flows).await
+}
+
+/// Puts the Actions' console lines into the journal entry of `response`.
+pub(crate) fn journal_console(response: &mut Response, console: Vec<String>) {
+    if console.is_empty() {
+        return;
+    }
+    let extensions = response.extensions_mut();
+    match extensions.get_mut::<control::journal::JournalNote>() {
+        Some(note) => note.console.extend(console),
+        None => {
+            extensions.insert(control::journal::JournalNote {
+                console,
+                ..Default::default()
+            });
+        }
+    }
+}
+
 /// The whole mock as a router, serving whatever engine `slot` holds. Built once per server:
 /// what differs between engines (the tenant, whether the control API is on) is read per
 /// request, so a pooled server serves each test's engine without building its router again.

@@ -14,7 +14,7 @@ use crate::engine::{Idp, SharedIdp};
 use crate::http::dbconnections::{SignUp, client_name, sign_up};
 use crate::http::html::{self, escape};
 use crate::http::login::{form, posted_transaction, see_other_resume, transaction};
-use crate::http::{paths, session_cookie};
+use crate::http::{journal_console, paths, run_flows, session_cookie};
 use crate::store::transactions::Transaction;
 use crate::tenant::DEFAULT_CONNECTION;
 
@@ -50,9 +50,17 @@ pub(crate) async fn signup_submit(
         connection: Some(DEFAULT_CONNECTION.to_owned()),
         ..SignUp::default()
     };
-    let user = match sign_up(&idp, request) {
+    let engine = idp.clone();
+    let Some((created, console)) = run_flows(&idp, move || sign_up(&engine, request)).await else {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    };
+    let user = match created {
         Ok(user) => user,
-        Err(e) => return render(&idp, &id, &txn, &email, Some(&e.message())),
+        Err(e) => {
+            let mut page = render(&idp, &id, &txn, &email, Some(&e.message()));
+            journal_console(&mut page, console);
+            return page;
+        }
     };
     let previous = session_cookie::value(&headers);
     let (cookie, _) = idp.log_in(&user.sub(), previous.as_deref());
@@ -62,6 +70,7 @@ pub(crate) async fn signup_submit(
     response
         .headers_mut()
         .append(header::SET_COOKIE, session_cookie::set(&idp, &cookie));
+    journal_console(&mut response, console);
     response
 }
 

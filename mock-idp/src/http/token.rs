@@ -11,7 +11,7 @@ use crate::engine::{Idp, SharedIdp};
 use crate::error::OAuthError;
 use crate::grants::params::Params;
 use crate::grants::{self, GrantType, client_auth};
-use crate::http::paths;
+use crate::http::{paths, run_flows};
 use crate::issuance::Issued;
 use crate::store::issued::{IssuedBy, TokenUse};
 
@@ -72,10 +72,13 @@ pub(crate) async fn token(
         Ok(params) => {
             note.grant_type = params.get("grant_type").map(str::to_owned);
             note.client_id = params.get("client_id").map(str::to_owned);
-            // Lines left on this thread by a request that did not collect them are not ours.
-            let _ = crate::actions::take_console();
-            let result = exchange(&idp, &headers, &params);
-            note.console = crate::actions::take_console();
+            let (engine, request_headers) = (idp.clone(), headers.clone());
+            let flow = move || exchange(&engine, &request_headers, &params);
+            let (result, console) = run_flows(&idp, flow).await.unwrap_or_else(|| {
+                let busy = OAuthError::TemporarilyUnavailable("The server is shutting down".into());
+                (Err(busy), Vec::new())
+            });
+            note.console = console;
             result
         }
         Err(e) => Err(e),

@@ -27,6 +27,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
+pub(crate) use crate::actions::ActionClaims;
 use crate::engine::Idp;
 use crate::store::issued::TokenUse;
 use crate::store::opaque::OpaqueGrant;
@@ -152,14 +153,6 @@ fn token_hash(alg: &str, value: &str) -> String {
     let digest = aws_lc_rs::digest::digest(algorithm, value.as_bytes());
     let digest = digest.as_ref();
     URL_SAFE_NO_PAD.encode(&digest[..digest.len() / 2])
-}
-
-/// Claims that Actions set (`api.idToken.setCustomClaim`, `api.accessToken.setCustomClaim`),
-/// applied after all others, so they win over the tenant's.
-#[derive(Debug, Default)]
-pub(crate) struct ActionClaims {
-    pub(crate) id_token: serde_json::Map<String, Value>,
-    pub(crate) access_token: serde_json::Map<String, Value>,
 }
 
 /// Claims Auth0 does not let an Action set ("restricted claims"): it ignores them silently.
@@ -454,11 +447,11 @@ pub(crate) fn issue_at_authorize(
     with_id_token: bool,
     code: Option<&str>,
     org: Option<&Organization>,
+    extra: &ActionClaims,
 ) -> FrontChannel {
     let now = idp.clock.now();
     note_session_client(idp, &grant);
-    let none = serde_json::Map::new();
-    let access = token.then(|| access_token(idp, &grant, org, now, &none));
+    let access = token.then(|| access_token(idp, &grant, org, now, &extra.access_token));
     let id_token = with_id_token.then(|| {
         id_token(
             idp,
@@ -469,7 +462,7 @@ pub(crate) fn issue_at_authorize(
                 ("at_hash", access.as_ref().map(|a| a.token.as_str())),
                 ("c_hash", code),
             ],
-            &none,
+            &extra.id_token,
         )
     });
     FrontChannel {

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use super::lock;
+use crate::actions::ActionClaims;
 use crate::pkce::Method;
 
 /// An authorization code's grant. Audience and scope are bound here because the SDKs do not
@@ -24,6 +25,8 @@ pub(crate) struct CodeGrant {
     pub(crate) expires_at: i64,
     /// The organization the user logged in through (its id).
     pub(crate) organization: Option<String>,
+    /// What post-login's Actions set at the login: the tokens the code buys carry it.
+    pub(crate) action_claims: ActionClaims,
 }
 
 /// What redeeming a code issued, so that a second redemption can revoke it.

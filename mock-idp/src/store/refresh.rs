@@ -76,6 +76,16 @@ impl RefreshTokens {
         Ok((entry.grant.clone(), out))
     }
 
+    /// The grant `token` would buy `client_id` now, without spending it: what a flow that
+    /// must run before the spend (post-login at a refresh) reads. `None` for anything
+    /// [`Self::spend`] would refuse, which is left to it (a reuse revokes there, not here).
+    pub(crate) fn peek(&self, token: &str, client_id: &str, now: i64) -> Option<RefreshGrant> {
+        lock(&self.tokens)
+            .get(token)
+            .filter(|e| !e.used && e.grant.client_id == client_id && e.grant.expires_at > now)
+            .map(|e| e.grant.clone())
+    }
+
     /// RFC 7009: revokes `token`'s family if `token` is `client_id`'s; anything else is a no-op.
     pub(crate) fn revoke(&self, token: &str, client_id: &str) {
         let mut tokens = lock(&self.tokens);

@@ -31,6 +31,16 @@ impl ResponseMode {
             Some(_) => None,
         }
     }
+
+    /// The `response_mode` parameter's value.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Query => "query",
+            Self::Fragment => "fragment",
+            Self::FormPost => "form_post",
+            Self::WebMessage => "web_message",
+        }
+    }
 }
 
 /// What `/authorize` hands back: `response_type`'s words, in any order (OAuth 2.0 Multiple
@@ -69,6 +79,27 @@ impl ResponseType {
     /// (OAuth 2.0 Multiple Response Types 5), and need the client to allow `implicit`.
     pub(crate) fn front_channel_tokens(self) -> bool {
         self.token || self.id_token
+    }
+
+    /// Its words, as post-login's `event.transaction.response_type` lists them.
+    pub(crate) fn words(self) -> Vec<&'static str> {
+        [
+            (self.code, "code"),
+            (self.id_token, "id_token"),
+            (self.token, "token"),
+        ]
+        .into_iter()
+        .filter_map(|(asked, word)| asked.then_some(word))
+        .collect()
+    }
+
+    /// Auth0's name for the flow (post-login's `event.transaction.protocol`).
+    pub(crate) fn protocol(self) -> &'static str {
+        match (self.code, self.front_channel_tokens()) {
+            (true, false) => "oidc-basic-profile",
+            (true, true) => "oidc-hybrid-profile",
+            (false, _) => "oidc-implicit-profile",
+        }
     }
 
     /// The mode a response goes back in when the request names none.
@@ -120,6 +151,8 @@ pub(crate) struct AuthorizationRequest {
     pub(crate) organization: Option<String>,
     /// An organization `invitation` ticket: the user who logs in with it joins the organization.
     pub(crate) invitation: Option<String>,
+    /// Every parameter as sent, for post-login's `event.request.query`.
+    pub(crate) query: Vec<(String, String)>,
 }
 
 #[derive(Clone, Debug)]

@@ -5,6 +5,8 @@
 mod helpers;
 
 mod actions;
+mod actions_login_paths;
+mod actions_registration;
 mod backchannel_logout;
 mod browser_flows;
 mod ci_binary;

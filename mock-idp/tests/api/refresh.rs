@@ -2,7 +2,7 @@ use mock_idp::MockIdp;
 
 use crate::helpers::{claims, password_grant, token_form};
 
-async fn refresh(idp: &MockIdp, token: &str) -> (u16, serde_json::Value) {
+pub async fn refresh(idp: &MockIdp, token: &str) -> (u16, serde_json::Value) {
     token_form(
         idp,
         &[

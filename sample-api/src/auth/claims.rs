@@ -57,7 +57,16 @@ pub struct Claims {
     /// Auth0 RBAC permissions (present when "Add Permissions in the Access Token" is on).
     #[serde(default)]
     pub permissions: Option<Vec<String>>,
+    /// The user's roles, in the namespaced claim [`ROLES_CLAIM`]. Auth0 puts roles in no
+    /// token by itself: a post-login Action adds them (`api.accessToken.setCustomClaim(
+    /// "https://sample-api/roles", event.authorization.roles)`), as Auth0's documentation
+    /// shows.
+    #[serde(default, rename = "https://sample-api/roles")]
+    pub roles: Option<Vec<String>>,
 }
+
+/// The claim [`Claims::roles`] reads: namespaced, as Auth0 requires of custom claims.
+pub const ROLES_CLAIM: &str = "https://sample-api/roles";
 
 /// An optional time claim: absent is `None`, but when present it must be a NumericDate
 /// (`"nbf": null` is not "no `nbf`").
@@ -157,6 +166,52 @@ where
     }
 }
 
+/// A role a route can require; implement it on a marker type.
+///
+/// ```
+/// use sample_api::auth::Role;
+///
+/// pub struct Admin;
+/// impl Role for Admin {
+///     const NAME: &'static str = "admin";
+/// }
+/// ```
+pub trait Role {
+    /// The role's name, as it appears in [`ROLES_CLAIM`].
+    const NAME: &'static str;
+}
+
+impl Claims {
+    /// Whether the token's [`ROLES_CLAIM`] holds `role` (exact, case-sensitive).
+    pub fn has_role(&self, role: &str) -> bool {
+        self.roles
+            .as_deref()
+            .is_some_and(|roles| roles.iter().any(|r| r == role))
+    }
+}
+
+/// Extracts [`Claims`] and additionally requires the role `R` in [`ROLES_CLAIM`], answering
+/// 403 `insufficient_role` without it. Authentication errors (401) come first.
+#[derive(Debug, Clone)]
+pub struct RequireRole<R>(pub Claims, pub PhantomData<fn() -> R>);
+
+impl<St, R> FromRequestParts<St> for RequireRole<R>
+where
+    Validator: FromRef<St>,
+    St: Send + Sync,
+    R: Role,
+{
+    type Rejection = AuthError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &St) -> Result<Self, Self::Rejection> {
+        let claims = Claims::from_request_parts(parts, state).await?;
+        if !claims.has_role(R::NAME) {
+            return Err(AuthError::MissingRole { required: R::NAME });
+        }
+        Ok(Self(claims, PhantomData))
+    }
+}
+
 /// Finds the one bearer token in the request, per the table in the module docs.
 pub fn bearer_token(parts: &Parts) -> Result<&str, AuthError> {
     let mut values = parts.headers.get_all(AUTHORIZATION).iter();
@@ -228,6 +283,7 @@ mod tests {
             azp: None,
             scope: scope.map(Into::into),
             permissions: permissions.map(|p| p.iter().map(|s| s.to_string()).collect()),
+            roles: None,
         }
     }
 

@@ -43,6 +43,13 @@ pub enum AuthError {
         /// The scope the route requires, as announced in the challenge.
         required: &'static str,
     },
+    /// The token is valid but its roles claim lacks the role the route requires. 403
+    /// `insufficient_role`.
+    #[error("insufficient role: {required} is required")]
+    MissingRole {
+        /// The role the route requires.
+        required: &'static str,
+    },
     /// No usable signing key could be obtained from the identity provider (cold start while
     /// the IdP is down, or a broken JWKS). The token was *not* proven invalid, so this is a
     /// 503 with `Retry-After`, never a 401 and never a 500.
@@ -120,7 +127,7 @@ impl AuthError {
         match self {
             Self::MissingToken | Self::InvalidToken(_) => StatusCode::UNAUTHORIZED,
             Self::InvalidRequest(_) => StatusCode::BAD_REQUEST,
-            Self::InsufficientScope { .. } => StatusCode::FORBIDDEN,
+            Self::InsufficientScope { .. } | Self::MissingRole { .. } => StatusCode::FORBIDDEN,
             Self::KeysUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
@@ -131,6 +138,7 @@ impl AuthError {
             Self::InvalidRequest(_) => "invalid_request",
             Self::InvalidToken(_) => "invalid_token",
             Self::InsufficientScope { .. } => "insufficient_scope",
+            Self::MissingRole { .. } => "insufficient_role",
             Self::KeysUnavailable { .. } => "temporarily_unavailable",
         }
     }
@@ -141,6 +149,7 @@ impl AuthError {
             Self::InvalidRequest(description) => description,
             Self::InvalidToken(reason) => reason.description(),
             Self::InsufficientScope { .. } => "insufficient scope",
+            Self::MissingRole { .. } => "insufficient role",
             Self::KeysUnavailable { .. } => "signing keys are temporarily unavailable",
         }
     }
@@ -157,6 +166,10 @@ impl AuthError {
             Self::InsufficientScope { required } => Some(format!(
                 "Bearer realm=\"{REALM}\", error=\"insufficient_scope\", \
                  error_description=\"{description}\", scope=\"{required}\""
+            )),
+            Self::MissingRole { .. } => Some(format!(
+                "Bearer realm=\"{REALM}\", error=\"insufficient_role\", \
+                 error_description=\"{description}\""
             )),
             Self::KeysUnavailable { .. } => None,
         }

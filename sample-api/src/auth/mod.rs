@@ -1,6 +1,7 @@
 //! Bearer-token authentication for axum, reusable outside this sample.
 //!
-//! * [`Claims`] / [`RequireScope`]: extractors; put one in a handler's arguments.
+//! * [`Claims`] / [`RequireScope`] / [`RequireRole`]: extractors; put one in a handler's
+//!   arguments.
 //! * [`Validator`]: the checks, in a documented order (see [`validator`]).
 //! * [`JwksCache`]: the IdP's keys, with single-flight fetching, a refetch cool-down and
 //!   outage tolerance (see [`jwks`]).
@@ -17,7 +18,7 @@ pub mod jwks;
 pub mod jws;
 pub mod validator;
 
-pub use claims::{Audience, Claims, RequireScope, Scope};
+pub use claims::{Audience, Claims, ROLES_CLAIM, RequireRole, RequireScope, Role, Scope};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{AuthError, InvalidToken};
 pub use jwks::{FetchError, JwksCache, JwksSettings, KeyError, KeySource};

@@ -205,6 +205,7 @@ mod tests {
             azp: None,
             scope: None,
             permissions: None,
+            roles: None,
         }
     }
 

@@ -153,3 +153,66 @@ async fn authentication_errors_come_before_authorization() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn the_admin_route_requires_admin_in_the_namespaced_roles_claim() {
+    // Arrange
+    let app = spawn_app().await;
+    let with_roles = |roles: Value| {
+        app.idp
+            .token()
+            .subject("auth0|alice")
+            .audience("https://sample-api")
+            .claim("https://sample-api/roles", roles)
+            .sign()
+    };
+    let admin = with_roles(json!(["editor", "admin"]));
+    let editor = with_roles(json!(["editor"]));
+    let not_namespaced = app
+        .idp
+        .token()
+        .subject("auth0|alice")
+        .audience("https://sample-api")
+        .claim("roles", json!(["admin"]))
+        .sign();
+    let wrong_case = with_roles(json!(["Admin"]));
+
+    // Act
+    let admitted = app.get_with_token("/api/admin", &admin).await;
+
+    // Assert
+    assert_eq!(admitted.status(), 200);
+    for token in [&editor, &not_namespaced, &wrong_case] {
+        let refused = app.get_with_token("/api/admin", token).await;
+        assert_eq!(refused.status(), 403);
+        let challenge = refused.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(challenge.contains("insufficient_role"), "{challenge}");
+    }
+    let anonymous = describe(app.get("/api/admin").await).await;
+    assert_eq!(
+        anonymous["status"], 401,
+        "no token is 401, before any role check"
+    );
+}
+
+#[tokio::test]
+async fn a_roles_claim_of_the_wrong_type_is_an_invalid_token() {
+    // Arrange
+    let app = spawn_app().await;
+    let token = app
+        .idp
+        .token()
+        .subject("auth0|alice")
+        .audience("https://sample-api")
+        .claim("https://sample-api/roles", "admin")
+        .sign();
+
+    // Act
+    let response = app.get_with_token("/api/admin", &token).await;
+
+    // Assert
+    assert_invalid_token(response, "missing or invalid claims").await;
+}

@@ -27,9 +27,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::control::journal::JournalNote;
 use crate::engine::{Idp, SharedIdp};
+use crate::grants::actions::{Counted, Login, LoginRequest, post_login};
 use crate::http::html::PageError;
-use crate::http::paths;
 use crate::http::session_cookie;
+use crate::http::{journal_console, paths, run_flows};
 use crate::issuance::scopes::user_scopes_in;
 use crate::issuance::{UserGrant, issue_at_authorize};
 use crate::store::codes::CodeGrant;
@@ -49,7 +50,22 @@ pub(crate) async fn authorize_get(
     headers: HeaderMap,
 ) -> Response {
     let params = RawParams::parse(query.unwrap_or_default().as_bytes());
-    authorize(&idp, &headers, &params).unwrap_or_else(IntoResponse::into_response)
+    let engine = idp.clone();
+    let answer = move || authorize(&engine, &headers, &params);
+    answered(run_flows(&idp, answer).await)
+}
+
+/// The response, whether the request was answered or refused, with the console lines of the
+/// Actions it ran.
+fn answered(result: Option<(Result<Response, AuthorizeError>, Vec<String>)>) -> Response {
+    match result {
+        Some((result, console)) => {
+            let mut response = result.unwrap_or_else(IntoResponse::into_response);
+            journal_console(&mut response, console);
+            response
+        }
+        None => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    }
 }
 
 /// OIDC Core 3.1.2.1: the same request as a form POST.
@@ -59,7 +75,9 @@ pub(crate) async fn authorize_post(
     body: Bytes,
 ) -> Response {
     let params = RawParams::parse(&body);
-    authorize(&idp, &headers, &params).unwrap_or_else(IntoResponse::into_response)
+    let engine = idp.clone();
+    let answer = move || authorize(&engine, &headers, &params);
+    answered(run_flows(&idp, answer).await)
 }
 
 fn authorize(
@@ -201,7 +219,7 @@ pub(crate) fn after_login(
         let txn = idp.begin_transaction(pending, Some(cookie.to_owned()));
         found(&format!("/u/consent?state={}", encode(&txn)))
     } else {
-        respond(idp, &tenant, client, user, info, &pending)
+        respond(idp, &tenant, client, user, info, &pending)?
     };
     if let Some(value) = new_cookie {
         response
@@ -252,7 +270,8 @@ fn admit(
 }
 
 /// The authorization response for a logged-in user who needs no (more) consent: a code, tokens,
-/// or both, as `response_type` asked.
+/// or both, as `response_type` asked, shaped by the tenant's post-login Actions (which may
+/// also refuse: Auth0's `access_denied`, back to the client).
 fn respond(
     idp: &Idp,
     tenant: &TenantConfig,
@@ -260,13 +279,27 @@ fn respond(
     user: &User,
     info: &SessionInfo,
     pending: &AuthorizationRequest,
-) -> Response {
+) -> Result<Response, AuthorizeError> {
     let api = pending.audience.as_deref().and_then(|a| tenant.api(a));
     let organization = pending
         .organization
         .as_deref()
         .and_then(|id| tenant.organizations.iter().find(|o| o.id() == id));
-    let scope = user_scopes_in(tenant, user, api, &pending.scope, organization);
+    let mut scope = user_scopes_in(tenant, user, api, &pending.scope, organization);
+    let login = Login {
+        tenant,
+        client,
+        user,
+        api,
+        organization,
+        protocol: pending.response_type.protocol(),
+        request: LoginRequest::Authorize(&pending.query),
+        transaction: transaction_event(pending),
+        counted: Counted::Already,
+        auth_time: info.auth_time,
+    };
+    let action_claims = post_login(idp, &login, &mut scope)
+        .map_err(|e| AuthorizeError::client(&pending.reply, e.code(), e.description()))?;
     let response_type = pending.response_type;
     let mut params = Vec::with_capacity(6);
     let code = response_type.code.then(|| {
@@ -285,13 +318,14 @@ fn respond(
             sid: info.sid.clone(),
             expires_at: idp.clock.now() + ttl,
             organization: organization.map(|o| o.id()),
+            action_claims: action_claims.clone(),
         };
         idp.codes.insert(code.clone(), grant);
         code
     });
     params.extend(code.clone().map(|c| ("code", c)));
     if !response_type.front_channel_tokens() {
-        return deliver(&pending.reply, params);
+        return Ok(deliver(&pending.reply, params));
     }
     let issued = issue_at_authorize(
         idp,
@@ -311,6 +345,7 @@ fn respond(
         response_type.id_token,
         code.as_deref(),
         organization,
+        &action_claims,
     );
     let by = IssuedBy::Grant {
         grant_type: IMPLICIT.to_owned(),
@@ -328,7 +363,38 @@ fn respond(
     params.extend(issued.into_params());
     let mut response = deliver(&pending.reply, params);
     response.extensions_mut().insert(note);
-    response
+    Ok(response)
+}
+
+/// post-login's `event.transaction` for an authorization request, as Auth0 fills it.
+fn transaction_event(pending: &AuthorizationRequest) -> serde_json::Map<String, serde_json::Value> {
+    let prompt = pending.prompt;
+    let prompts: Vec<&str> = [
+        (prompt.none, "none"),
+        (prompt.login, "login"),
+        (prompt.consent, "consent"),
+    ]
+    .into_iter()
+    .filter_map(|(asked, word)| asked.then_some(word))
+    .collect();
+    let mut out = serde_json::Map::new();
+    out.insert("prompt".into(), prompts.into());
+    out.insert(
+        "redirect_uri".into(),
+        pending.reply.redirect_uri.clone().into(),
+    );
+    out.insert("response_type".into(), pending.response_type.words().into());
+    out.insert("response_mode".into(), pending.reply.mode.as_str().into());
+    out.insert("locale".into(), "en".into());
+    out.insert("acr_values".into(), serde_json::Value::Array(Vec::new()));
+    out.insert("ui_locales".into(), serde_json::Value::Array(Vec::new()));
+    if let Some(state) = &pending.reply.state {
+        out.insert("state".into(), state.clone().into());
+    }
+    if let Some(hint) = &pending.login_hint {
+        out.insert("login_hint".into(), hint.clone().into());
+    }
+    out
 }
 
 /// `GET /authorize/resume?state=<txn>`: after the login or consent page.
@@ -337,7 +403,9 @@ pub(crate) async fn resume(
     Query(query): Query<BTreeMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    resume_inner(&idp, &query, &headers).unwrap_or_else(IntoResponse::into_response)
+    let engine = idp.clone();
+    let answer = move || resume_inner(&engine, &query, &headers);
+    answered(run_flows(&idp, answer).await)
 }
 
 fn resume_inner(

@@ -242,6 +242,11 @@ pub(super) fn validate(
         hint_sub,
         organization,
         invitation: params.get("invitation").map(str::to_owned),
+        query: params
+            .values
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
         reply,
     })
 }

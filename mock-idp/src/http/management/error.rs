@@ -82,6 +82,15 @@ impl ApiError {
         )
     }
 
+    /// 503: the server is shutting down.
+    pub(crate) fn unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "temporarily_unavailable",
+            "The server is shutting down",
+        )
+    }
+
     /// 404 for a path the Management API does not have (or the mock does not serve).
     pub(crate) fn no_such_route() -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", "Not Found")

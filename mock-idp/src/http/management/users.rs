@@ -8,7 +8,7 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::auth::authorize;
@@ -21,7 +21,9 @@ use super::query::{PAGING, Query, Search, Sort, select};
 use super::{json_body, path_id};
 use crate::clock::iso8601;
 use crate::engine::{Idp, SharedIdp};
+use crate::http::{journal_console, run_flows};
 use crate::ids::hex_digest;
+use crate::registration::{SignUpSource, post_user_registration, pre_user_registration};
 use crate::tenant::{DEFAULT_CONNECTION, Permission, TenantConfig, User};
 
 fn user_exists() -> ApiError {
@@ -140,20 +142,30 @@ pub(crate) async fn get(
 }
 
 /// `POST /api/v2/users`: the fields Auth0 takes for a database user.
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct NewUser {
     connection: String,
     email: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     password: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     user_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     email_verified: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     verify_email: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     nickname: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     given_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     family_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     picture: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     blocked: Option<bool>,
     #[serde(default)]
     app_metadata: Map<String, Value>,
@@ -203,6 +215,12 @@ pub(crate) async fn create(
 ) -> Result<Response, ApiError> {
     authorize(&idp, &headers, &["create:users"])?;
     let new: NewUser = json_body(body).await?;
+    // What pre- and post-user-registration see of the request: all but the password.
+    let mut body = match serde_json::to_value(&new) {
+        Ok(Value::Object(fields)) => fields,
+        _ => Map::new(),
+    };
+    body.remove("password");
     check_connection(&new.connection)?;
     check_email(&new.email)?;
     let password = new
@@ -237,12 +255,44 @@ pub(crate) async fn create(
         updated_at: Some(now),
         ..User::new(new.email)
     };
-    let user = idp.try_update_tenant(|tenant| {
-        let taken = |u: &User| {
+    let taken = |tenant: &TenantConfig, user: &User| {
+        tenant.users.iter().any(|u| {
             u.email.eq_ignore_ascii_case(&user.email)
                 || user.user_id.as_deref().is_some_and(|id| u.has_sub(id))
+        })
+    };
+    // Checked again when the user is created; first, so no Action runs for a taken one.
+    if taken(&idp.tenant(), &user) {
+        return Err(user_exists());
+    }
+    let engine = idp.clone();
+    let flows = move || -> Result<User, ApiError> {
+        let source = SignUpSource {
+            client: None,
+            body: &body,
         };
-        if tenant.users.iter().any(taken) {
+        pre_user_registration(&engine, &engine.tenant(), &mut user, &source)
+            .map_err(|r| ApiError::bad_request("extensibility_error", r.message().to_owned()))?;
+        let user = create_user(&engine, user, taken)?;
+        post_user_registration(&engine, &engine.tenant(), &user, &source);
+        Ok(user)
+    };
+    let (created, console) = run_flows(&idp, flows)
+        .await
+        .ok_or_else(ApiError::unavailable)?;
+    let mut response = (StatusCode::CREATED, Json(user_json(&idp, &created?))).into_response();
+    journal_console(&mut response, console);
+    Ok(response)
+}
+
+/// Adds `user` unless `taken` says it exists, with Auth0's id for it if it has none.
+fn create_user(
+    idp: &Idp,
+    mut user: User,
+    taken: impl Fn(&TenantConfig, &User) -> bool,
+) -> Result<User, ApiError> {
+    idp.try_update_tenant(|tenant| {
+        if taken(tenant, &user) {
             return Err(user_exists());
         }
         if user.user_id.is_none() {
@@ -253,8 +303,7 @@ pub(crate) async fn create(
         }
         tenant.users.push(user.clone());
         Ok(user)
-    })?;
-    Ok((StatusCode::CREATED, Json(user_json(&idp, &user))).into_response())
+    })
 }
 
 /// `PATCH /api/v2/users/{id}`: metadata is merged (top-level keys; `null` deletes one, `{}`
