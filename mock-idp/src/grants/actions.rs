@@ -65,6 +65,8 @@ pub(crate) struct Login<'a> {
     pub(crate) counted: Counted,
     /// When the user last entered credentials: `event.authentication.methods[].timestamp`.
     pub(crate) auth_time: i64,
+    /// How: `event.authentication.methods[].name` (`pwd`, or a passwordless `email` / `sms`).
+    pub(crate) method: &'static str,
 }
 
 /// Runs post-login; on success, `scope` has the Actions' scope changes and the claims are
@@ -85,6 +87,7 @@ pub(crate) fn post_login(
         transaction,
         counted,
         auth_time,
+        method,
     } = login;
     if !actions::any_for(&tenant.actions, Trigger::PostLogin) {
         return Ok(ActionClaims::default());
@@ -106,7 +109,7 @@ pub(crate) fn post_login(
     };
     event["stats"] = json!({ "logins_count": logins_count });
     event["authentication"] = json!({
-        "methods": [{ "name": "pwd", "timestamp": crate::clock::iso8601(*auth_time) }],
+        "methods": [{ "name": method, "timestamp": crate::clock::iso8601(*auth_time) }],
     });
     if let Some(org) = organization {
         event["organization"] = json!({

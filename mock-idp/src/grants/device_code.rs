@@ -3,12 +3,14 @@
 //! control API). The answers are Auth0's: `authorization_pending` and `expired_token` (once,
 //! then `invalid_grant`) with 403, `slow_down` with 429, `access_denied` when the user said no.
 
+use super::actions::{Counted, Login, LoginRequest, post_login};
 use super::params::Params;
 use super::still_granted;
+use crate::actions::{self, Trigger};
 use crate::engine::Idp;
 use crate::error::OAuthError;
 use crate::issuance::scopes::user_scopes;
-use crate::issuance::{Issued, UserGrant, issue_for_user};
+use crate::issuance::{ActionClaims, Issued, UserGrant, issue_for_member};
 use crate::store::device::PollRefusal;
 use crate::tenant::{Client, TenantConfig};
 
@@ -23,14 +25,43 @@ pub(super) fn exchange(
 ) -> Result<Issued, OAuthError> {
     let device_code = params.require("device_code")?;
     let now = idp.clock.now();
+    let invalid = || OAuthError::InvalidGrant(INVALID.into());
+    let no_claims = ActionClaims::default();
+    // post-login runs before the redemption, on what an approved code would buy, so a denial
+    // (or a slow Action) redeems nothing and holds no lock.
+    let shaped = match idp.device.approved(device_code, &client.client_id, now) {
+        Some((request, approval)) if actions::any_for(&tenant.actions, Trigger::PostLogin) => {
+            let (user, api) =
+                still_granted(tenant, &approval.sub, request.audience.as_deref(), invalid)?;
+            let mut scope = user_scopes(tenant, user, api, &request.scope);
+            let login = Login {
+                tenant,
+                client,
+                user,
+                api,
+                organization: None,
+                protocol: "oauth2-device-code",
+                request: LoginRequest::Token(params),
+                transaction: serde_json::Map::new(),
+                counted: Counted::Already,
+                auth_time: approval.auth_time,
+                method: "pwd",
+            };
+            let claims = post_login(idp, &login, &mut scope)?;
+            Some((claims, scope))
+        }
+        _ => None,
+    };
     let polled = idp
         .device
         .poll(device_code, &client.client_id, now, |request, approval| {
-            let invalid = || OAuthError::InvalidGrant(INVALID.into());
             let (user, api) =
                 still_granted(tenant, &approval.sub, request.audience.as_deref(), invalid)?;
-            let scope = user_scopes(tenant, user, api, &request.scope);
-            Ok(issue_for_user(
+            let (claims, scope) = match &shaped {
+                Some((claims, scope)) => (claims, scope.clone()),
+                None => (&no_claims, user_scopes(tenant, user, api, &request.scope)),
+            };
+            Ok(issue_for_member(
                 idp,
                 UserGrant {
                     tenant,
@@ -44,6 +75,8 @@ pub(super) fn exchange(
                     gty: None,
                     refresh_family: None,
                 },
+                None,
+                claims,
             ))
         });
     polled.map_err(|refusal| match refusal {

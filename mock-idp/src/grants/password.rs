@@ -7,7 +7,7 @@ use super::requested_api;
 use crate::engine::Idp;
 use crate::error::OAuthError;
 use crate::issuance::scopes::{split_scope, user_scopes};
-use crate::issuance::{Issued, UserGrant, issue_for_user_with};
+use crate::issuance::{Issued, UserGrant, issue_for_user};
 use crate::tenant::{Client, DEFAULT_CONNECTION, TenantConfig, WRONG_CREDENTIALS};
 
 pub(super) fn exchange(
@@ -46,10 +46,11 @@ pub(super) fn exchange(
         transaction: serde_json::Map::new(),
         counted: Counted::AfterTheFlow,
         auth_time: idp.clock.now(),
+        method: "pwd",
     };
     let claims = post_login(idp, &login, &mut scope)?;
     idp.record_login(&user.sub());
-    Ok(issue_for_user_with(
+    Ok(issue_for_user(
         idp,
         UserGrant {
             tenant,

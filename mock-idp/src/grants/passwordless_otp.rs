@@ -11,6 +11,7 @@
 //! database user has logs that user in, as if Auth0's accounts were linked; SMS logs in the
 //! user with that `phone_number`.
 
+use super::actions::{Counted, Login, LoginRequest, post_login};
 use super::params::Params;
 use super::requested_api;
 use crate::clock::iso8601;
@@ -148,7 +149,22 @@ pub(super) fn exchange(
     let user = now_tenant
         .user_by_sub(&sub)
         .ok_or_else(|| OAuthError::InvalidGrant(realm.wrong_code().into()))?;
-    let scope = user_scopes(&now_tenant, user, api, &split_scope(params.get("scope")));
+    let mut scope = user_scopes(&now_tenant, user, api, &split_scope(params.get("scope")));
+    // After the code is spent, as Auth0 runs Actions once the user has authenticated.
+    let login = Login {
+        tenant: &now_tenant,
+        client,
+        user,
+        api,
+        organization: None,
+        protocol: "oauth2-password",
+        request: LoginRequest::Token(params),
+        transaction: serde_json::Map::new(),
+        counted: Counted::AfterTheFlow,
+        auth_time: idp.clock.now(),
+        method: realm.as_str(),
+    };
+    let claims = post_login(idp, &login, &mut scope)?;
     idp.record_login(&sub);
     Ok(issue_for_user(
         idp,
@@ -164,5 +180,6 @@ pub(super) fn exchange(
             gty: None,
             refresh_family: None,
         },
+        &claims,
     ))
 }

@@ -47,6 +47,7 @@ pub(super) fn exchange(
                 transaction: Map::new(),
                 counted: Counted::Already,
                 auth_time: grant.auth_time.unwrap_or_else(|| idp.clock.now()),
+                method: "pwd",
             };
             let claims = post_login(idp, &login, &mut scope)?;
             Some((claims, scope))

@@ -321,15 +321,10 @@ fn id_token(
 
 /// A user's tokens at the token endpoint: the access token, an ID token when `openid` was
 /// granted, and a refresh token (continuing `refresh_family`, or starting one) when
-/// `offline_access` was.
+/// `offline_access` was; with the claims a post-login flow added (`extra`).
 ///
 /// Every token a user gets is made here or in [`issue_at_authorize`], from the same parts.
-pub(crate) fn issue_for_user(idp: &Idp, grant: UserGrant<'_>) -> Issued {
-    issue_for_member(idp, grant, None, &ActionClaims::default())
-}
-
-/// [`issue_for_user`] with the claims a post-login flow added.
-pub(crate) fn issue_for_user_with(idp: &Idp, grant: UserGrant<'_>, extra: &ActionClaims) -> Issued {
+pub(crate) fn issue_for_user(idp: &Idp, grant: UserGrant<'_>, extra: &ActionClaims) -> Issued {
     issue_for_member(idp, grant, None, extra)
 }
 

@@ -267,6 +267,26 @@ impl DeviceAuthorizations {
     /// A poll by `client_id`. For an approved authorization `exchange` runs with the entry
     /// held, so two concurrent polls cannot both get tokens, and the code is spent only if it
     /// succeeds.
+    /// What an approved, unexpired `device_code` of `client_id` was asked and approved for,
+    /// without polling: what a flow that must run before the redemption (post-login) reads.
+    /// `None` for anything else, which [`Self::poll`] answers.
+    pub(crate) fn approved(
+        &self,
+        device_code: &str,
+        client_id: &str,
+        now: i64,
+    ) -> Option<(DeviceRequest, Approval)> {
+        let inner = lock(&self.inner);
+        let entry = inner
+            .by_device_code
+            .get(device_code)
+            .filter(|e| e.request.client_id == client_id && e.request.expires_at > now)?;
+        match &entry.state {
+            DeviceState::Approved(approval) => Some((entry.request.clone(), approval.clone())),
+            _ => None,
+        }
+    }
+
     pub(crate) fn poll<T, E>(
         &self,
         device_code: &str,

@@ -749,3 +749,65 @@ async fn an_api_without_offline_access_gives_no_refresh_token() {
     assert_eq!(status, 200, "{tokens}");
     assert!(tokens.get("refresh_token").is_none(), "{tokens}");
 }
+
+fn with_post_login(code: &str) -> mock_idp::MockIdpBuilder {
+    MockIdp::builder()
+        .client(Client::native(CLI).grant_types([DEVICE_GRANT, "refresh_token"]))
+        .action(mock_idp::Action::new(
+            "under-test",
+            mock_idp::Trigger::PostLogin,
+            code,
+        ))
+}
+
+#[tokio::test]
+async fn post_login_shapes_the_device_flows_tokens_as_oauth2_device_code() {
+    // Arrange
+    let idp = with_post_login(
+        r#"
+exports.onExecutePostLogin = async (event, api) => {
+  api.accessToken.setCustomClaim("https://x/protocol", event.transaction.protocol);
+};"#,
+    )
+    .start()
+    .await;
+    let body = started(&idp).await;
+    idp.approve_device(&code(&body, "user_code"), "alice@example.com");
+
+    // Act
+    let (status, tokens) = poll(&idp, &code(&body, "device_code")).await;
+
+    // Assert
+    assert_eq!(status, 200, "{tokens}");
+    let access = claims(tokens["access_token"].as_str().unwrap());
+    assert_eq!(access["https://x/protocol"], "oauth2-device-code");
+}
+
+#[tokio::test]
+async fn a_post_login_denial_at_the_poll_redeems_nothing() {
+    // Arrange
+    let idp = with_post_login(
+        r#"
+exports.onExecutePostLogin = async (event, api) => {
+  if (event.user.email === "bob@example.com") api.access.deny("Bob may not use the CLI.");
+};"#,
+    )
+    .start()
+    .await;
+    let body = started(&idp).await;
+    idp.approve_device(&code(&body, "user_code"), "bob@example.com");
+
+    // Act
+    let (status, error) = poll(&idp, &code(&body, "device_code")).await;
+
+    // Assert
+    assert_eq!(status, 403);
+    assert_eq!(
+        error,
+        json!({ "error": "access_denied", "error_description": "Bob may not use the CLI." })
+    );
+    assert_eq!(
+        idp.device_authorizations()[0].status,
+        DeviceStatus::Approved
+    );
+}

@@ -429,3 +429,30 @@ async fn an_sms_code_for_a_new_number_makes_a_user_on_the_sms_connection_without
         "no login names the empty email"
     );
 }
+
+#[tokio::test]
+async fn post_login_runs_for_a_passwordless_login_with_the_email_method() {
+    // Arrange
+    let idp = MockIdp::builder()
+        .action(mock_idp::Action::new(
+            "under-test",
+            mock_idp::Trigger::PostLogin,
+            r#"
+exports.onExecutePostLogin = async (event, api) => {
+  api.idToken.setCustomClaim("https://x/method", event.authentication.methods[0].name);
+  api.idToken.setCustomClaim("https://x/first", event.stats.logins_count === 1);
+};"#,
+        ))
+        .start()
+        .await;
+    let code = email_code(&idp, "dana@example.com").await;
+
+    // Act
+    let (status, tokens) = otp_login(&idp, "dana@example.com", &code).await;
+
+    // Assert
+    assert_eq!(status, 200, "{tokens}");
+    let id = claims(tokens["id_token"].as_str().unwrap());
+    assert_eq!(id["https://x/method"], "email");
+    assert_eq!(id["https://x/first"], true);
+}

@@ -297,6 +297,7 @@ fn respond(
         transaction: transaction_event(pending),
         counted: Counted::Already,
         auth_time: info.auth_time,
+        method: "pwd",
     };
     let action_claims = post_login(idp, &login, &mut scope)
         .map_err(|e| AuthorizeError::client(&pending.reply, e.code(), e.description()))?;
