@@ -13,7 +13,7 @@
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
@@ -25,7 +25,7 @@ use crate::grants::params::Params;
 use crate::grants::passwordless_otp::{Realm, existing_user, passwordless_user, refusal_text};
 use crate::http::authorize::{AuthorizeError, authorize_identified};
 use crate::http::dbconnections::client_name;
-use crate::http::paths;
+use crate::http::{journal_console, paths, run_flows};
 use crate::http::token::read_body;
 use crate::ids::hex_digest;
 use crate::store::outbox::{Channel, MessageKind, OutboxMessage};
@@ -224,7 +224,19 @@ pub(crate) async fn verify_redirect(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let query = query.unwrap_or_default();
+    let engine = idp.clone();
+    let magic_link = move || verify_link(&engine, &headers, &query.unwrap_or_default());
+    match run_flows(&idp, magic_link).await {
+        Some((mut response, console)) => {
+            journal_console(&mut response, console);
+            response
+        }
+        None => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    }
+}
+
+/// The magic link's login, which may run post-login Actions.
+fn verify_link(idp: &Idp, headers: &HeaderMap, query: &str) -> Response {
     let fields: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
         .into_owned()
         .collect();
@@ -237,7 +249,7 @@ pub(crate) async fn verify_redirect(
     };
     let (email, code) = (field("email"), field("verification_code"));
     let query = with_default_response_type(&fields);
-    authorize_identified(&idp, &headers, query.as_bytes(), |pending| {
+    authorize_identified(idp, headers, query.as_bytes(), |pending| {
         let denied = |text: &str| AuthorizeError::client(&pending.reply, "access_denied", text);
         let realm = Realm::Email;
         if field("connection") != realm.as_str() {
@@ -254,7 +266,7 @@ pub(crate) async fn verify_redirect(
         idp.passwordless
             .redeem(&recipient, &code, idp.clock.now())
             .map_err(|refusal| denied(refusal_text(realm, &refusal)))?;
-        Ok(passwordless_user(&idp, realm, &email))
+        Ok(passwordless_user(idp, realm, &email))
     })
 }
 
