@@ -222,8 +222,8 @@ async fn a_reset_forgets_the_opaque_tokens() {
 
 #[tokio::test]
 async fn the_inspector_lists_an_opaque_token_with_its_expiry() {
-    // Arrange
-    let idp = MockIdp::start().await;
+    // Arrange: a frozen clock, so `now` below is the issuance's second too.
+    let idp = MockIdp::builder().deterministic().start().await;
     let tokens = password_without_audience(&idp, "openid").await;
 
     // Act

@@ -95,11 +95,18 @@ pub fn probe(url: &str, timeout: Duration) -> Result<String, String> {
         ));
     }
     let deadline = Instant::now() + timeout;
+    // What the server last answered, if it did: when a last attempt runs out of time, the
+    // answer before it (a 503) says more than the timeout.
+    let mut answered: Option<String> = None;
     loop {
         let remaining = deadline.saturating_duration_since(Instant::now());
         let error = match get(&parsed, remaining.max(Duration::from_millis(1))) {
             Ok(200) => return Ok(format!("{parsed} answered 200")),
-            Ok(status) => format!("{parsed} answered {status}"),
+            Ok(status) => {
+                let answer = format!("{parsed} answered {status}");
+                answered = Some(answer.clone());
+                answer
+            }
             // A port that does not speak HTTP in clear may speak TLS: a mock started with the
             // `--tls` flag, probed by an image's HEALTHCHECK that only sees the environment.
             Err(e) if parsed.scheme() == "http" && e.starts_with(NOT_HTTP) => {
@@ -111,7 +118,8 @@ pub fn probe(url: &str, timeout: Duration) -> Result<String, String> {
         let remaining = deadline.saturating_duration_since(Instant::now());
         if remaining.is_zero() {
             return Err(format!(
-                "{error} (gave up after {:.1} s)",
+                "{} (gave up after {:.1} s)",
+                answered.unwrap_or(error),
                 timeout.as_secs_f64()
             ));
         }
@@ -256,6 +264,37 @@ impl ServerCertVerifier for LivenessOnly {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_probe_that_runs_out_of_time_reports_the_last_answer_not_the_timeout() {
+        // Arrange: a server that answers 503 once, then accepts and never answers, as a
+        // loaded server's last reply may come too late.
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/health", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for (i, stream) in listener.incoming().enumerate() {
+                let Ok(mut stream) = stream else { return };
+                let mut request = [0u8; 1024];
+                let _ = stream.read(&mut request);
+                if i == 0 {
+                    let _ = stream.write_all(
+                        b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n",
+                    );
+                } else {
+                    held.push(stream);
+                }
+            }
+        });
+
+        // Act
+        let outcome = probe(&url, Duration::from_millis(300));
+
+        // Assert
+        let error = outcome.unwrap_err();
+        assert!(error.contains("answered 503"), "{error}");
+    }
 
     #[test]
     fn durations_take_ms_s_or_m() {
