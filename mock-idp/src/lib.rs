@@ -467,8 +467,8 @@ pub use store::outbox::{Channel, MessageKind, OutboxMessage};
 pub use store::sessions::SessionInfo;
 pub use tenant::{
     Api, AppType, BackchannelLogoutSettings, Client, ClientCredential, ClientGrant, ConfigError,
-    DEFAULT_CONNECTION, DeviceFlowSettings, MANAGEMENT_AUDIENCE, PasswordPolicy, Permission, Role,
-    ServerConfig, TenantConfig, TokenLifetimes, User,
+    DEFAULT_CONNECTION, DeviceFlowSettings, MANAGEMENT_AUDIENCE, ManagedActions, PasswordPolicy,
+    Permission, Role, ServerConfig, TenantConfig, TokenLifetimes, User,
 };
 pub use tenant::{Member, Organization, OrganizationRequireBehavior, OrganizationUsage};
 pub use tls::{Tls, TlsError};

@@ -25,6 +25,7 @@ mod issued_tokens;
 mod issuer_control;
 mod layout;
 mod management;
+mod management_actions;
 mod management_properties;
 mod opaque_tokens;
 mod organizations;
