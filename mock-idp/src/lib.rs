@@ -154,8 +154,9 @@
 //! ## The Management API
 //!
 //! Every tenant serves Auth0's Management API v2 under `/api/v2/` (users, their roles and
-//! permissions, roles), for backends that create users, read `app_metadata` or assign
-//! roles. Its audience is `<issuer>api/v2/`; a client granted it
+//! permissions, roles, organizations, Actions with their deploys and trigger bindings), for
+//! backends that create users, read `app_metadata` or assign roles, and for deploy scripts
+//! that create, deploy and bind Actions (the next login runs what is bound). Its audience is `<issuer>api/v2/`; a client granted it
 //! ([`MANAGEMENT_AUDIENCE`], as `sample-m2m` is) gets a token with client credentials, and
 //! what the API changes holds at once for logins and the next token:
 //!
