@@ -13,6 +13,7 @@ mod api;
 mod client;
 mod credential;
 mod default_tenant;
+mod deploy_cli;
 mod load;
 mod managed_actions;
 mod management;

@@ -13,6 +13,7 @@ mod client_credentials;
 mod code_flow_snapshots;
 mod control;
 mod control_guard;
+mod deploy_cli;
 mod device_flow;
 mod discovery_and_jwks;
 mod errors;
