@@ -54,6 +54,18 @@ async fn bind_post_login(management: &Management<'_>, refs: Value) -> (u16, Valu
         .await
 }
 
+/// Deploys [`TIER`] (secret `TIER` = `gold`) and binds it alone to post-login, by id.
+async fn bound_tier(management: &Management<'_>) -> String {
+    let id = deployed(management, "tier", TIER).await;
+    let (status, body) = bind_post_login(
+        management,
+        json!([{ "ref": { "type": "action_id", "value": id } }]),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    id
+}
+
 async fn alice_id_token(idp: &MockIdp) -> Value {
     let body = password_grant(idp, "alice@example.com", "openid profile").await;
     claims(body["id_token"].as_str().unwrap())
@@ -86,12 +98,7 @@ async fn unbinding_an_action_removes_its_claim_from_the_next_login() {
     // Arrange
     let idp = MockIdp::start().await;
     let management = Management::new(&idp).await;
-    let id = deployed(&management, "tier", TIER).await;
-    bind_post_login(
-        &management,
-        json!([{ "ref": { "type": "action_id", "value": id }, "display_name": "tier" }]),
-    )
-    .await;
+    bound_tier(&management).await;
     assert_eq!(
         alice_id_token(&idp).await["https://example.com/tier"],
         "gold"
@@ -115,12 +122,7 @@ async fn a_draft_does_not_run_until_it_is_deployed() {
     // Arrange: a bound Action whose draft then changes.
     let idp = MockIdp::start().await;
     let management = Management::new(&idp).await;
-    let id = deployed(&management, "tier", TIER).await;
-    bind_post_login(
-        &management,
-        json!([{ "ref": { "type": "action_id", "value": id } }]),
-    )
-    .await;
+    let id = bound_tier(&management).await;
     let (status, patched) = management
         .patch(
             &format!("/actions/actions/{id}"),
@@ -174,12 +176,7 @@ async fn binding_an_undeployed_action_or_one_for_another_trigger_is_400_and_chan
     // Arrange
     let idp = MockIdp::start().await;
     let management = Management::new(&idp).await;
-    let bound = deployed(&management, "tier", TIER).await;
-    bind_post_login(
-        &management,
-        json!([{ "ref": { "type": "action_id", "value": bound } }]),
-    )
-    .await;
+    bound_tier(&management).await;
     let (_, draft) = management
         .post("/actions/actions", new_action("draft", TIER))
         .await;
@@ -242,12 +239,7 @@ async fn a_deploy_of_code_that_does_not_parse_is_400_naming_the_line_and_logins_
     // Arrange: a bound Action whose draft gets a syntax error on its second line.
     let idp = MockIdp::start().await;
     let management = Management::new(&idp).await;
-    let id = deployed(&management, "tier", TIER).await;
-    bind_post_login(
-        &management,
-        json!([{ "ref": { "type": "action_id", "value": id } }]),
-    )
-    .await;
+    let id = bound_tier(&management).await;
     management
         .patch(
             &format!("/actions/actions/{id}"),
@@ -276,12 +268,7 @@ async fn deleting_a_bound_action_needs_force_and_force_unbinds_it() {
     // Arrange
     let idp = MockIdp::start().await;
     let management = Management::new(&idp).await;
-    let id = deployed(&management, "tier", TIER).await;
-    bind_post_login(
-        &management,
-        json!([{ "ref": { "type": "action_id", "value": id } }]),
-    )
-    .await;
+    let id = bound_tier(&management).await;
 
     // Act
     let (refused, refused_body) = management
