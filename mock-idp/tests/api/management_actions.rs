@@ -41,7 +41,7 @@ async fn deployed(management: &Management<'_>, name: &str, code: &str) -> String
     let (status, version) = management
         .post(&format!("/actions/actions/{id}/deploy"), json!({}))
         .await;
-    assert_eq!(status, 200, "{version}");
+    assert_eq!(status, 202, "{version}");
     id
 }
 
@@ -140,7 +140,7 @@ async fn a_draft_does_not_run_until_it_is_deployed() {
     let after_deploy = alice_id_token(&idp).await;
 
     // Assert
-    assert_eq!(status, 200, "{version}");
+    assert_eq!(status, 202, "Auth0's Accepted: {version}");
     assert_eq!(version["number"], 2);
     assert_eq!(before_deploy["https://example.com/tier"], "gold");
     assert_eq!(after_deploy["https://example.com/tier"], "silver");

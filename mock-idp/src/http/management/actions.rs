@@ -460,11 +460,13 @@ pub(crate) async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `POST /actions/actions/{id}/deploy`: 202 with the version, as Auth0 answers (its deploy is
+/// asynchronous; the mock's is done when it answers).
 pub(crate) async fn deploy(
     State(idp): State<SharedIdp>,
     headers: HeaderMap,
     id: Id,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     authorize(&idp, &headers, &["create:actions"])?;
     let id = path_id(id, action_not_found)?;
     // Parsed outside the tenant's lock (a parse takes a millisecond that logins would wait);
@@ -484,7 +486,7 @@ pub(crate) async fn deploy(
         let version = deploy_in(&idp, action, &at);
         Ok((action.clone(), version))
     })?;
-    Ok(Json(version_json(&action, &version)))
+    Ok((StatusCode::ACCEPTED, Json(version_json(&action, &version))))
 }
 
 /// `GET /actions/triggers`: the triggers the mock runs, with Auth0's current version of each.
