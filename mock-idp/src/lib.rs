@@ -154,8 +154,9 @@
 //! ## The Management API
 //!
 //! Every tenant serves Auth0's Management API v2 under `/api/v2/` (users, their roles and
-//! permissions, roles), for backends that create users, read `app_metadata` or assign
-//! roles. Its audience is `<issuer>api/v2/`; a client granted it
+//! permissions, roles, organizations, Actions with their deploys and trigger bindings), for
+//! backends that create users, read `app_metadata` or assign roles, and for deploy scripts
+//! that create, deploy and bind Actions (the next login runs what is bound). Its audience is `<issuer>api/v2/`; a client granted it
 //! ([`MANAGEMENT_AUDIENCE`], as `sample-m2m` is) gets a token with client credentials, and
 //! what the API changes holds at once for logins and the next token:
 //!
@@ -505,8 +506,8 @@ pub use store::outbox::{Channel, MessageKind, OutboxMessage};
 pub use store::sessions::SessionInfo;
 pub use tenant::{
     Api, AppType, BackchannelLogoutSettings, Client, ClientCredential, ClientGrant, ConfigError,
-    DEFAULT_CONNECTION, DeviceFlowSettings, MANAGEMENT_AUDIENCE, PasswordPolicy, Permission, Role,
-    ServerConfig, TenantConfig, TokenLifetimes, User,
+    DEFAULT_CONNECTION, DeviceFlowSettings, MANAGEMENT_AUDIENCE, ManagedActions, PasswordPolicy,
+    Permission, Role, ServerConfig, TenantConfig, TokenLifetimes, User,
 };
 pub use tenant::{Member, Organization, OrganizationRequireBehavior, OrganizationUsage};
 pub use tls::{Tls, TlsError};

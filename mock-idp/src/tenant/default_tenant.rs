@@ -79,6 +79,7 @@ fn build() -> TenantConfig {
         device_flow: DeviceFlowSettings::default(),
         password_policy: PasswordPolicy::default(),
         actions: Vec::new(),
+        managed_actions: super::ManagedActions::default(),
         action_timeout: crate::actions::DEFAULT_TIMEOUT,
     }
 }

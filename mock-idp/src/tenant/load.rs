@@ -65,6 +65,9 @@ impl TenantConfig {
             #[serde(default)]
             actions: Vec<ActionFile>,
             action_settings: Option<ActionSettings>,
+            /// A folder in the Auth0 Deploy CLI's directory format, whose bound Actions
+            /// run after the `[[actions]]` of each trigger.
+            deploy_cli_directory: Option<String>,
         }
         /// `[[actions]]`: the code inline or in a file, never both.
         #[derive(Deserialize)]
@@ -158,6 +161,12 @@ impl TenantConfig {
                 secrets: action.secrets,
                 file,
             });
+        }
+        if let Some(folder) = file.deploy_cli_directory {
+            let path = dir.map_or_else(|| Path::new(&folder).to_owned(), |d| d.join(&folder));
+            tenant
+                .actions
+                .extend(super::deploy_cli::load_actions(&path)?);
         }
         tenant.validate()?;
         Ok(tenant)

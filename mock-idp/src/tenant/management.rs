@@ -32,7 +32,7 @@ pub const MANAGEMENT_AUDIENCE: &str = "{issuer}api/v2/";
 
 /// The Management API's scopes the mock knows (Auth0 defines more; these are the ones its
 /// routes check, and the organization ones for what comes later).
-pub(crate) const MANAGEMENT_SCOPES: [&str; 31] = [
+pub(crate) const MANAGEMENT_SCOPES: [&str; 35] = [
     "read:users",
     "update:users",
     "delete:users",
@@ -64,6 +64,10 @@ pub(crate) const MANAGEMENT_SCOPES: [&str; 31] = [
     "create:organization_member_roles",
     "delete:organization_member_roles",
     "create:organization_invitations",
+    "read:actions",
+    "create:actions",
+    "update:actions",
+    "delete:actions",
 ];
 
 /// The Management API of the tenant whose issuer is `issuer`. Built once per issuer and kept

@@ -13,7 +13,9 @@ mod api;
 mod client;
 mod credential;
 mod default_tenant;
+mod deploy_cli;
 mod load;
+mod managed_actions;
 mod management;
 mod organization;
 mod password_policy;
@@ -28,6 +30,10 @@ pub use api::Api;
 pub use client::{AppType, Client, ClientGrant};
 pub(crate) use client::{DEVICE_CODE, IMPLICIT, PASSWORD, PASSWORD_REALM, PASSWORDLESS_OTP};
 pub use credential::ClientCredential;
+pub use managed_actions::ManagedActions;
+pub(crate) use managed_actions::{
+    Binding, DEFAULT_RUNTIME, ManagedAction, RUNTIMES, Secret, Version, trigger_version, uuid_from,
+};
 pub use management::MANAGEMENT_AUDIENCE;
 pub(crate) use management::{MANAGEMENT_SCOPES, management_api, names_management_api};
 pub use organization::{Member, Organization, OrganizationRequireBehavior, OrganizationUsage};
@@ -119,7 +125,13 @@ pub struct TenantConfig {
     /// password reset); Auth0's default, `good`.
     pub password_policy: PasswordPolicy,
     /// Auth0 Actions, in binding order per trigger (`[[actions]]`); each is compiled at load.
+    /// What runs: once the Management API changed Actions, the bound, deployed ones of
+    /// [`TenantConfig::managed_actions`], recomputed with every change.
     pub actions: Vec<Action>,
+    /// The Actions as the Management API (`/api/v2/actions/...`) keeps them: drafts, deployed
+    /// versions, bindings. Empty until its first change, which seeds it from `actions`.
+    #[serde(skip)]
+    pub managed_actions: ManagedActions,
     /// How long one flow's Actions may run together (Auth0's 20 seconds unless set,
     /// `[action_settings] timeout_ms`).
     pub action_timeout: std::time::Duration,

@@ -1,14 +1,14 @@
 //! Whatever body a Management API route is sent, the mock answers it without a 5xx, and a
 //! refused request changes nothing.
 
-use mock_idp::{MockIdp, Organization, Role, User};
+use mock_idp::{Action, MockIdp, Organization, Role, Trigger, User};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
 use crate::helpers::Management;
 
-/// The routes that take a body, with the default tenant's alice and organization, and a
-/// configured role.
+/// The routes that take a body, with the default tenant's alice and organization, a
+/// configured role, and a configured Action (`{action}`: its id, known once the mock runs).
 fn routes() -> Vec<(&'static str, String)> {
     let role = Role::new("reader").id();
     let org = Organization::new("acme").id();
@@ -35,6 +35,9 @@ fn routes() -> Vec<(&'static str, String)> {
         ("POST", format!("/roles/{role}/permissions")),
         ("DELETE", format!("/roles/{role}/permissions")),
         ("POST", format!("/roles/{role}/users")),
+        ("POST", "/actions/actions".into()),
+        ("PATCH", "/actions/actions/{action}".into()),
+        ("PATCH", "/actions/triggers/post-login/bindings".into()),
     ]
 }
 
@@ -81,6 +84,13 @@ fn key() -> impl Strategy<Value = String> {
             "branding",
             "metadata",
             "members",
+            "supported_triggers",
+            "code",
+            "runtime",
+            "secrets",
+            "dependencies",
+            "bindings",
+            "ref",
         ])
         .prop_map(str::to_owned),
         "[a-z_]{1,8}",
@@ -110,6 +120,11 @@ async fn state(management: &Management<'_>) -> Value {
             .await
             .1,
         management.get("/organizations").await.1,
+        management.get("/actions/actions").await.1,
+        management
+            .get("/actions/triggers/post-login/bindings")
+            .await
+            .1,
         management
             .get(&format!(
                 "/organizations/{}/members?fields=roles",
@@ -135,11 +150,14 @@ proptest! {
                 .deterministic()
                 .role(Role::new("reader").permissions(["read:messages"]))
                 .user(User::new("carol@example.com").roles(["reader"]))
+                .action(Action::new("noop", Trigger::PostLogin, "exports.onExecutePostLogin = async () => {};"))
                 .start()
                 .await;
             let management = Management::new(&idp).await;
             let before = state(&management).await;
             let (method, path) = &routes()[route];
+            let (_, actions) = management.get("/actions/actions").await;
+            let path = &path.replace("{action}", actions["actions"][0]["id"].as_str().unwrap());
 
             // Act
             let (status, answer) = management.send_raw(method, path, Some(body.clone())).await;

@@ -1,5 +1,6 @@
 //! The Auth0 Management API v2 under `/api/v2/`: users, their roles and permissions, roles,
-//! and organizations with their members and members' roles, in Auth0's shapes, for backends that manage users and for SDKs (node-auth0,
+//! organizations with their members and members' roles, and Actions (drafts, deploys, trigger
+//! bindings), in Auth0's shapes, for backends that manage users and for SDKs (node-auth0,
 //! auth0-python) that expect them.
 //!
 //! Every route takes a Bearer access token this mock issued for `<issuer>api/v2/` with one of
@@ -8,6 +9,7 @@
 //! before the tenant is replaced, so a refused request changes nothing and what a request
 //! changes is live at once for every login path and the next token.
 
+mod actions;
 mod auth;
 mod error;
 mod model;
@@ -84,6 +86,22 @@ pub(crate) fn router() -> Router<AppState> {
             get(organizations::member_roles_list)
                 .post(organizations::assign_member_roles)
                 .delete(organizations::remove_member_roles),
+        )
+        .route("/actions/actions", get(actions::list).post(actions::create))
+        .route(
+            "/actions/actions/{id}",
+            get(actions::get)
+                .patch(actions::update)
+                .delete(actions::delete),
+        )
+        .route(
+            "/actions/actions/{id}/deploy",
+            axum::routing::post(actions::deploy),
+        )
+        .route("/actions/triggers", get(actions::triggers))
+        .route(
+            "/actions/triggers/{id}/bindings",
+            get(actions::bindings).patch(actions::update_bindings),
         )
         .fallback(async || ApiError::no_such_route())
 }

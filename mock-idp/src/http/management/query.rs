@@ -141,6 +141,24 @@ impl Paging {
             key: page,
         })
     }
+
+    /// One page of `items` as the Actions routes always answer, totals or not:
+    /// `{<key>: [...], total, page, per_page}`.
+    pub(crate) fn envelope<T>(
+        &self,
+        items: Vec<T>,
+        key: &str,
+        render: impl FnMut(T) -> Value,
+    ) -> Value {
+        let total = items.len();
+        let page: Vec<Value> = items
+            .into_iter()
+            .skip(self.page.saturating_mul(self.per_page))
+            .take(self.per_page)
+            .map(render)
+            .collect();
+        json!({ key: page, "total": total, "page": self.page, "per_page": self.per_page })
+    }
 }
 
 /// Checkpoint pagination: `take` items from the one `from` names (the `next` of the
