@@ -209,3 +209,81 @@ test("refuses a non-member of the organization with Auth0's access_denied, and t
   expect(await page.evaluate(() => window.fixture.user())).toBeUndefined();
   expect((await requests(page)).filter((r) => r.grant_type === "authorization_code")).toHaveLength(0);
 });
+
+/** A Management API token of `sample-m2m`, which the default tenant grants the Actions scopes. */
+async function managementToken(page: Page): Promise<string> {
+  const m2m = await page.request.post(`${IDP}/oauth/token`, {
+    form: {
+      grant_type: "client_credentials",
+      client_id: "sample-m2m",
+      client_secret: "sample-m2m-secret",
+      audience: `${IDP}/api/v2/`,
+    },
+  });
+  return (await m2m.json()).access_token;
+}
+
+/** Creates, deploys and binds a post-login Action through the Management API, as a team's pipeline does. */
+async function deployPostLogin(page: Page, name: string, code: string) {
+  const headers = { authorization: `Bearer ${await managementToken(page)}` };
+  const created = await page.request.post(`${IDP}/api/v2/actions/actions`, {
+    headers,
+    data: { name, code, runtime: "node18", supported_triggers: [{ id: "post-login", version: "v3" }] },
+  });
+  expect(created.status()).toBe(201);
+  const { id } = await created.json();
+  expect((await page.request.post(`${IDP}/api/v2/actions/actions/${id}/deploy`, { headers })).ok()).toBe(true);
+  const bound = await page.request.patch(`${IDP}/api/v2/actions/triggers/post-login/bindings`, {
+    headers,
+    data: { bindings: [{ ref: { type: "action_id", value: id }, display_name: name }] },
+  });
+  expect(bound.ok()).toBe(true);
+}
+
+test("a post-login Action deployed through the Management API puts its claims in the tokens the SDK gets", async ({
+  page,
+}) => {
+  // Arrange: Auth0's "add a namespaced claim" Action, unchanged.
+  await deployPostLogin(
+    page,
+    "plan-claim",
+    `exports.onExecutePostLogin = async (event, api) => {
+  const plan = event.user.app_metadata.plan || "free";
+  api.idToken.setCustomClaim("https://sample-api/plan", plan);
+  api.accessToken.setCustomClaim("https://sample-api/plan", plan);
+};`,
+  );
+  await openApp(page);
+
+  // Act
+  await logInThroughTheForm(page, "alice@example.com");
+  const user = await page.evaluate(() => window.fixture.user());
+  const token = await page.evaluate(() => window.fixture.token());
+
+  // Assert: getUser reads the ID token's claims; the access token the API would get has its own.
+  expect(user).toMatchObject({ sub: "auth0|alice", "https://sample-api/plan": "free" });
+  const access = JSON.parse(Buffer.from(token.token!.split(".")[1], "base64url").toString());
+  expect(access["https://sample-api/plan"]).toBe("free");
+});
+
+test("a post-login Action that denies the user sends the SDK Auth0's access_denied with its reason", async ({
+  page,
+}) => {
+  // Arrange
+  await deployPostLogin(
+    page,
+    "alice-only",
+    `exports.onExecutePostLogin = async (event, api) => {
+  if (event.user.email !== "alice@example.com") api.access.deny("Only Alice may use this app.");
+};`,
+  );
+  await openApp(page);
+
+  // Act
+  await submitTheForm(page, "bob@example.com", /^http:\/\/localhost:3000\/\?error=/);
+  const refused = await page.evaluate(() => window.fixture.callbackError());
+
+  // Assert
+  expect(refused).toEqual({ error: "access_denied", message: "Only Alice may use this app." });
+  expect(await page.evaluate(() => window.fixture.user())).toBeUndefined();
+});
