@@ -142,6 +142,7 @@ pub(crate) fn app(slot: AppState) -> Router {
         .layer(ServiceBuilder::new().layer(journal()).layer(fault()));
 
     let guard = from_fn_with_state(slot.clone(), control::guard::guard);
+    let guard_nested = from_fn_with_state(slot.clone(), control::guard::guard_nested);
     let enabled = from_fn_with_state(slot.clone(), middleware::control_api_enabled);
     Router::new()
         .merge(protocol)
@@ -157,7 +158,7 @@ pub(crate) fn app(slot: AppState) -> Router {
                     control::router().layer(
                         ServiceBuilder::new()
                             .layer(enabled.clone())
-                            .layer(guard.clone()),
+                            .layer(guard_nested),
                     ),
                 )
                 .layer(journal()),
