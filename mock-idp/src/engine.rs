@@ -599,25 +599,26 @@ impl Idp {
         // New ones, not reset: the previous test may still hold a `Clock` it was handed.
         (*clock, *ids) = Self::clock_and_ids(deterministic);
         *expectations = Expectations::default();
-        // None in flight: each delivery holds the engine, and nothing else does.
-        backchannel_logouts.clear();
-        journal.clear();
-        faults.clear();
-        codes.clear();
-        device.clear();
-        refresh_tokens.clear();
-        revoked.clear();
-        opaque_tokens.clear();
-        sessions.clear();
-        transactions.clear();
-        logins.clear();
-        pushed.clear();
-        assertions.clear();
-        issued.clear();
-        retired_keys.clear();
-        outbox.clear();
-        tickets.clear();
-        passwordless.clear();
+        // Through `&mut`, no lock taken. None in flight: each delivery holds the engine, and
+        // nothing else does.
+        backchannel_logouts.renew();
+        journal.renew();
+        faults.renew();
+        codes.renew();
+        device.renew();
+        refresh_tokens.renew();
+        revoked.renew();
+        opaque_tokens.renew();
+        sessions.renew();
+        transactions.renew();
+        logins.renew();
+        pushed.renew();
+        assertions.renew();
+        issued.renew();
+        retired_keys.renew();
+        outbox.renew();
+        tickets.renew();
+        passwordless.renew();
     }
 
     fn clock_and_ids(deterministic: bool) -> (Clock, IdGenerator) {

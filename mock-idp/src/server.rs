@@ -9,7 +9,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 
 use crate::engine::{AppState, Idp, IdpConfig, SharedIdp, StartError};
-use crate::http::app;
+use crate::http::{app, served};
 use crate::tls::{ServerTls, TlsListener};
 
 /// A bound, not yet running mock.
@@ -181,9 +181,10 @@ impl Server {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let router = app(self.slot);
+        let service =
+            axum::ServiceExt::<axum::extract::Request>::into_make_service(served(self.slot));
         if let Some(tls) = self.tls {
-            return axum::serve(TlsListener::new(self.listener, tls.config), router)
+            return axum::serve(TlsListener::new(self.listener, tls.config), service)
                 .with_graceful_shutdown(shutdown)
                 .await;
         }
@@ -191,7 +192,7 @@ impl Server {
         let listener = self.listener.tap_io(|tcp| {
             let _ = tcp.set_nodelay(true);
         });
-        axum::serve(listener, router)
+        axum::serve(listener, service)
             .with_graceful_shutdown(shutdown)
             .await
     }

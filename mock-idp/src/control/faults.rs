@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 
 use crate::control::journal::Endpoint;
-use crate::store::lock;
+use crate::store::{exclusive, lock};
 
 /// One installed fault.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -45,6 +45,12 @@ impl Faults {
 
     pub(crate) fn clear(&self) {
         lock(&self.installed).clear();
+    }
+
+    /// [`Self::clear`] through `&mut`, for an engine nothing else holds (`Idp::renew`): no
+    /// lock taken.
+    pub(crate) fn renew(&mut self) {
+        exclusive(&mut self.installed).clear();
     }
 
     pub(crate) fn list(&self) -> Vec<Fault> {

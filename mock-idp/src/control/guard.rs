@@ -20,7 +20,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use axum::extract::{OriginalUri, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -33,8 +33,23 @@ use crate::error::OAuthError;
 pub(crate) const MARKER_HEADER: &str = "x-mock-idp";
 
 /// Refuses a control request that did not come from the developer's own tools, with 403 and
-/// what to do about it; passes the rest on untouched.
+/// what to do about it; passes the rest on untouched. For routes outside the `/_mock` nest
+/// (the inspector page), whose paths are whole.
 pub(crate) async fn guard(State(idp): State<SharedIdp>, request: Request, next: Next) -> Response {
+    guarded("", idp, request, next).await
+}
+
+/// [`guard`] inside the `/_mock` nest, where the URI has lost that prefix (axum's
+/// `OriginalUri`, which would keep it, is a copy of every request's URI: its feature is off).
+pub(crate) async fn guard_nested(
+    State(idp): State<SharedIdp>,
+    request: Request,
+    next: Next,
+) -> Response {
+    guarded("/_mock", idp, request, next).await
+}
+
+async fn guarded(prefix: &str, idp: SharedIdp, request: Request, next: Next) -> Response {
     let authority = request
         .headers()
         .get(header::HOST)
@@ -43,15 +58,10 @@ pub(crate) async fn guard(State(idp): State<SharedIdp>, request: Request, next: 
     match check(&idp, request.method(), authority, request.headers()) {
         Ok(()) => next.run(request).await,
         Err(description) => {
-            // Only the method, the path and the refusal: never bodies or credentials. Inside
-            // the nested router the URI has lost its `/_mock` prefix; the original has it.
-            let path = request
-                .extensions()
-                .get::<OriginalUri>()
-                .map_or_else(|| request.uri().path(), |uri| uri.path());
+            // Only the method, the path and the refusal: never bodies or credentials.
             tracing::warn!(
                 method = %request.method(),
-                path,
+                path = format_args!("{prefix}{}", request.uri().path()),
                 "control API request refused: {description}"
             );
             OAuthError::AccessDenied(description).into_response()

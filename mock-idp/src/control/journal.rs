@@ -13,7 +13,7 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
-use crate::store::lock;
+use crate::store::{exclusive, lock};
 
 /// Which endpoint of the mock a request was for.
 ///
@@ -220,5 +220,13 @@ impl Journal {
     pub(crate) fn clear(&self) {
         let mut inner = lock(&self.inner);
         *inner = JournalInner::default();
+    }
+
+    /// [`Self::clear`] through `&mut`, for an engine nothing else holds (`Idp::renew`): no
+    /// lock taken, and the ring keeps its allocation for the next test's requests.
+    pub(crate) fn renew(&mut self) {
+        let inner = exclusive(&mut self.inner);
+        inner.next_seq = 0;
+        inner.entries.clear();
     }
 }

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
 use serde_json::{Value, json};
 
@@ -30,8 +30,14 @@ type Rendered = (&'static str, String, Vec<String>, Arc<TenantConfig>, Bytes);
 const RENDERED_MAX: usize = 64;
 
 pub(crate) async fn discovery(State(idp): State<SharedIdp>, request: Request) -> Response {
+    answer(&idp, request.headers())
+}
+
+/// The document for a request with these headers (where the endpoints are may depend on its
+/// `Host`). Not async: the server's fast path (`http::Served`) answers without a future.
+pub(crate) fn answer(idp: &SharedIdp, headers: &HeaderMap) -> Response {
     let issuer = idp.issuer();
-    let base = idp.discovery_urls.base(issuer, request.headers());
+    let base = idp.discovery_urls.base(issuer, headers);
     let tenant = idp.tenant();
     // The same snapshot as last time (a renewed pooled engine keeps its initial one): its
     // scopes are those the document was rendered for, without listing them again.
@@ -50,7 +56,7 @@ pub(crate) async fn discovery(State(idp): State<SharedIdp>, request: Request) ->
             return entry.4.clone();
         }
         drop(rendered);
-        let body = Bytes::from(render(&idp, &base, &scopes).to_string());
+        let body = Bytes::from(render(idp, &base, &scopes).to_string());
         let mut rendered = lock(&RENDERED);
         if rendered.len() == RENDERED_MAX {
             rendered.remove(0);

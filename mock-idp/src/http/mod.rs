@@ -22,14 +22,19 @@ pub(crate) mod signup;
 pub(crate) mod token;
 pub(crate) mod userinfo;
 
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, Method, header, request::Parts};
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use tower::{Layer, ServiceBuilder};
+use tower::{Layer, Service, ServiceBuilder};
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 
 use crate::control;
@@ -110,11 +115,7 @@ pub(crate) fn app(slot: AppState) -> Router {
             ])
             .max_age(Duration::from_secs(86_400)),
     );
-    let public_cors = middleware::Cors::public(
-        CorsLayer::new()
-            .allow_origin(Any)
-            .allow_methods([Method::GET]),
-    );
+    let public_cors = public_cors();
 
     let protocol = Router::new()
         .route(paths::TOKEN, post(token::token))
@@ -191,6 +192,7 @@ pub(crate) fn app(slot: AppState) -> Router {
         .layer(ServiceBuilder::new().layer(journal()).layer(fault()));
 
     let guard = from_fn_with_state(slot.clone(), control::guard::guard);
+    let guard_nested = from_fn_with_state(slot.clone(), control::guard::guard_nested);
     let enabled = from_fn_with_state(slot.clone(), middleware::control_api_enabled);
     Router::new()
         .merge(protocol)
@@ -206,7 +208,7 @@ pub(crate) fn app(slot: AppState) -> Router {
                     control::router().layer(
                         ServiceBuilder::new()
                             .layer(enabled.clone())
-                            .layer(guard.clone()),
+                            .layer(guard_nested),
                     ),
                 )
                 .layer(journal()),
@@ -225,6 +227,115 @@ pub(crate) fn app(slot: AppState) -> Router {
             })),
         )
         .with_state(slot)
+}
+
+/// The metadata endpoints' CORS: any origin may read them.
+fn public_cors() -> middleware::Cors {
+    middleware::Cors::public(
+        CorsLayer::new()
+            .allow_origin(Any)
+            .allow_methods([Method::GET]),
+    )
+}
+
+/// The metadata routes' stack (journal, CORS, fault) around [`Metadata`].
+type MetadataStack =
+    middleware::JournalService<middleware::CorsService<middleware::FaultService<Metadata>>>;
+
+/// What a server serves: [`app`], except that a `GET` of the discovery document or the JWKS,
+/// which nearly every test fetches first, goes straight to the same layers and handlers the
+/// router has for them, without the router. In the debug builds tests run, axum's routing
+/// (the path lookup, the URL parameters, two `Route` levels each cloning a boxed service,
+/// the response's length) costs more than the endpoint itself; the answer is the same, byte
+/// for byte, and journaled the same (`tests::the_fast_path_answers_as_the_router_does`).
+/// Anything else, `HEAD` included, takes the router.
+#[derive(Clone)]
+pub(crate) struct Served {
+    router: Router,
+    metadata: MetadataStack,
+}
+
+/// The server's service for `slot`: [`Served`] over [`app`].
+pub(crate) fn served(slot: AppState) -> Served {
+    let metadata = ServiceBuilder::new()
+        .layer(middleware::JournalLayer(slot.clone()))
+        .layer(public_cors())
+        .layer(middleware::FaultLayer(slot.clone()))
+        .service(Metadata(slot.clone()));
+    Served {
+        router: app(slot),
+        metadata,
+    }
+}
+
+impl Served {
+    fn is_metadata(request: &Request) -> bool {
+        request.method() == Method::GET
+            && matches!(request.uri().path(), paths::DISCOVERY | paths::JWKS)
+    }
+}
+
+impl Service<Request> for Served {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = ServedFuture;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        // Both are always ready; polled as tower asks.
+        ready!(self.metadata.poll_ready(cx))?;
+        <Router as Service<Request>>::poll_ready(&mut self.router, cx)
+    }
+
+    fn call(&mut self, request: Request) -> ServedFuture {
+        if Self::is_metadata(&request) {
+            ServedFuture::Metadata(self.metadata.call(request))
+        } else {
+            ServedFuture::Routed(Box::new(self.router.call(request)))
+        }
+    }
+}
+
+/// [`Served`]'s answer. The router's future is boxed: it is twenty times the size of the
+/// other, and an allocation is nothing beside the routing it stands for.
+pub(crate) enum ServedFuture {
+    Metadata(middleware::LayerFuture),
+    Routed(Box<axum::routing::future::RouteFuture<Infallible>>),
+}
+
+impl Future for ServedFuture {
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.get_mut() {
+            Self::Metadata(answer) => answer.as_mut().poll(cx),
+            Self::Routed(answer) => Pin::new(answer.as_mut()).poll(cx),
+        }
+    }
+}
+
+/// The discovery document and the JWKS as one service, for [`Served`]: the handlers the
+/// router calls, given the engine as their `State` extractor would.
+#[derive(Clone)]
+struct Metadata(AppState);
+
+impl Service<Request> for Metadata {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = std::future::Ready<Result<Response, Infallible>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let idp = self.0.engine();
+        let response = if request.uri().path() == paths::JWKS {
+            axum::Json(idp.jwks()).into_response()
+        } else {
+            discovery::answer(&idp, request.headers())
+        };
+        std::future::ready(Ok(response))
+    }
 }
 
 /// An origin may call the token and userinfo endpoints from a browser when a client lists it
@@ -259,6 +370,72 @@ mod tests {
 
     use super::*;
     use crate::engine::{Idp, IdpConfig};
+
+    #[tokio::test]
+    async fn the_fast_path_answers_as_the_router_does() {
+        // Arrange: one engine, served over a socket (the fast path) and through the router.
+        let config = IdpConfig::default().deterministic(true);
+        let server = crate::Server::bind("127.0.0.1:0", config).await.unwrap();
+        let router = server.router();
+        let idp = server.idp();
+        let base = format!("http://{}", server.local_addr());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let running = tokio::spawn(server.run(async {
+            stopped.await.ok();
+        }));
+        let http = reqwest::Client::new();
+
+        for path in [paths::DISCOVERY, paths::JWKS] {
+            for origin in [None, Some("https://spa.example")] {
+                // Act
+                let mut fast = http.get(format!("{base}{path}"));
+                let mut routed = Request::get(path).header(header::HOST, server_host(&base));
+                if let Some(origin) = origin {
+                    fast = fast.header(header::ORIGIN, origin);
+                    routed = routed.header(header::ORIGIN, origin);
+                }
+                let fast = fast.send().await.unwrap();
+                let routed = router
+                    .clone()
+                    .oneshot(routed.body(Body::empty()).unwrap())
+                    .await
+                    .unwrap();
+
+                // Assert: the same status, headers (hyper writes the length the router
+                // sets; the date is the socket's) and body.
+                assert_eq!(fast.status(), routed.status(), "{path} {origin:?}");
+                let mut fast_headers = fast.headers().clone();
+                fast_headers.remove(header::DATE);
+                assert_eq!(&fast_headers, routed.headers(), "{path} {origin:?}");
+                let routed = axum::body::to_bytes(routed.into_body(), 1 << 20)
+                    .await
+                    .unwrap();
+                assert_eq!(fast.bytes().await.unwrap(), routed, "{path} {origin:?}");
+            }
+        }
+        let journal = idp.journal.entries();
+        stop.send(()).unwrap();
+        running.await.unwrap().unwrap();
+
+        // Assert: each pair journaled alike.
+        assert_eq!(journal.len(), 8);
+        for pair in journal.chunks(2) {
+            let strip = |r: &crate::control::journal::RecordedRequest| {
+                (
+                    r.method.clone(),
+                    r.path.clone(),
+                    r.endpoint,
+                    r.status,
+                    r.faulted,
+                )
+            };
+            assert_eq!(strip(&pair[0]), strip(&pair[1]));
+        }
+    }
+
+    fn server_host(base: &str) -> &str {
+        base.trim_start_matches("http://")
+    }
 
     #[tokio::test]
     async fn a_vacant_server_answers_503_and_records_nothing() {

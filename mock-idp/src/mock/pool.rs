@@ -36,7 +36,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
 
 use crate::engine::{AppState, Idp, IdpConfig, SharedIdp, StartError};
-use crate::http::app;
+use crate::http::served;
 use crate::store::lock;
 
 /// Servers waiting for a test, most recently used last.
@@ -134,7 +134,8 @@ impl PooledServer {
             .expect("mock-idp could not build its runtime");
         idp.run_background_on(runtime.handle().clone());
         let slot = AppState::serving(Arc::clone(&idp));
-        let router = app(slot.clone());
+        let service =
+            axum::ServiceExt::<axum::extract::Request>::into_make_service(served(slot.clone()));
         let (stop, stop_rx) = oneshot::channel::<()>();
         let (stopped_tx, stopped) = oneshot::channel::<()>();
         let handle = runtime.handle().clone();
@@ -144,7 +145,7 @@ impl PooledServer {
                 runtime.block_on(async move {
                     let listener = tokio::net::TcpListener::from_std(listener)
                         .expect("a bound, non-blocking listener converts");
-                    let _ = axum::serve(listener, router)
+                    let _ = axum::serve(listener, service)
                         .with_graceful_shutdown(async {
                             let _ = stop_rx.await;
                         })

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use super::lock;
+use super::{exclusive, lock};
 
 #[derive(Debug, Default)]
 pub(crate) struct SpentAssertions {
@@ -28,6 +28,12 @@ impl SpentAssertions {
 
     pub(crate) fn clear(&self) {
         lock(&self.spent).clear();
+    }
+
+    /// [`Self::clear`] through `&mut`, for an engine nothing else holds (`Idp::renew`): no
+    /// lock taken.
+    pub(crate) fn renew(&mut self) {
+        exclusive(&mut self.spent).clear();
     }
 }
 

@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use serde::Serialize;
 use tokio::sync::watch;
 
-use super::lock;
+use super::{exclusive, lock};
 
 /// One back-channel logout: a `logout_token` POSTed to one URL of one client.
 ///
@@ -147,6 +147,12 @@ impl BackchannelLogouts {
     /// Forgets the finished deliveries; those in flight still finish and are recorded.
     pub(crate) fn clear(&self) {
         lock(&self.inner).done.clear();
+    }
+
+    /// [`Self::clear`] through `&mut`, for an engine nothing else holds (`Idp::renew`): no
+    /// lock taken.
+    pub(crate) fn renew(&mut self) {
+        exclusive(&mut self.inner).done.clear();
     }
 
     /// Waits until no delivery is in flight, then returns the finished ones: every delivery

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use super::lock;
+use super::{exclusive, lock};
 use crate::actions::ActionClaims;
 use crate::pkce::Method;
 
@@ -102,5 +102,11 @@ impl AuthorizationCodes {
 
     pub(crate) fn clear(&self) {
         lock(&self.codes).clear();
+    }
+
+    /// [`Self::clear`] through `&mut`, for an engine nothing else holds (`Idp::renew`): no
+    /// lock taken.
+    pub(crate) fn renew(&mut self) {
+        exclusive(&mut self.codes).clear();
     }
 }

@@ -11,7 +11,7 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
-use super::lock;
+use super::{exclusive, lock};
 
 /// A device authorization (RFC 8628) as a test sees it: what the device asked for, and
 /// whether a user has decided yet. From [`MockIdp::device_authorizations`] and
@@ -331,6 +331,14 @@ impl DeviceAuthorizations {
 
     pub(crate) fn clear(&self) {
         let mut inner = lock(&self.inner);
+        inner.by_device_code.clear();
+        inner.by_user_code.clear();
+    }
+
+    /// [`Self::clear`] through `&mut`, for an engine nothing else holds (`Idp::renew`): no
+    /// lock taken.
+    pub(crate) fn renew(&mut self) {
+        let inner = exclusive(&mut self.inner);
         inner.by_device_code.clear();
         inner.by_user_code.clear();
     }

@@ -12,7 +12,7 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
-use super::lock;
+use super::{exclusive, lock};
 
 /// How many tokens the ring keeps.
 pub(crate) const CAPACITY: usize = 200;
@@ -94,6 +94,12 @@ impl IssuedTokens {
 
     pub(crate) fn clear(&self) {
         *lock(&self.inner) = Inner::default();
+    }
+
+    /// [`Self::clear`] through `&mut`, for an engine nothing else holds (`Idp::renew`): no
+    /// lock taken.
+    pub(crate) fn renew(&mut self) {
+        *exclusive(&mut self.inner) = Inner::default();
     }
 }
 

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::collections::HashSet;
 use std::sync::RwLock;
 
-use super::{read, write};
+use super::{exclusive_rw, read, write};
 use crate::tenant::User;
 
 #[derive(Debug, Default)]
@@ -77,6 +77,12 @@ impl Logins {
 
     pub(crate) fn clear(&self) {
         write(&self.by_sub).clear();
+    }
+
+    /// [`Self::clear`] through `&mut`, for an engine nothing else holds (`Idp::renew`): no
+    /// lock taken.
+    pub(crate) fn renew(&mut self) {
+        exclusive_rw(&mut self.by_sub).clear();
     }
 }
 

@@ -55,3 +55,14 @@ pub(crate) fn read<T>(l: &RwLock<T>) -> RwLockReadGuard<'_, T> {
 pub(crate) fn write<T>(l: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
     l.write().unwrap_or_else(|e| e.into_inner())
 }
+
+/// What [`lock`] reaches, through `&mut`: nothing else can hold it, so no lock is taken
+/// (`Idp::renew`, on an engine nothing else holds; a store's `renew`).
+pub(crate) fn exclusive<T>(m: &mut Mutex<T>) -> &mut T {
+    m.get_mut().unwrap_or_else(|e| e.into_inner())
+}
+
+/// [`exclusive`] for an `RwLock`.
+pub(crate) fn exclusive_rw<T>(l: &mut RwLock<T>) -> &mut T {
+    l.get_mut().unwrap_or_else(|e| e.into_inner())
+}

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use super::lock;
+use super::{exclusive, lock};
 
 /// What an opaque token stands for: what `/userinfo` needs to answer for it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,6 +61,12 @@ impl OpaqueTokens {
 
     pub(crate) fn clear(&self) {
         lock(&self.tokens).clear();
+    }
+
+    /// [`Self::clear`] through `&mut`, for an engine nothing else holds (`Idp::renew`): no
+    /// lock taken.
+    pub(crate) fn renew(&mut self) {
+        exclusive(&mut self.tokens).clear();
     }
 }
 

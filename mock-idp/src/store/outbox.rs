@@ -11,7 +11,7 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
-use super::lock;
+use super::{exclusive, lock};
 
 /// How many messages the outbox keeps.
 pub(crate) const CAPACITY: usize = 200;
@@ -112,6 +112,12 @@ impl Outbox {
 
     pub(crate) fn clear(&self) {
         lock(&self.messages).clear();
+    }
+
+    /// [`Self::clear`] through `&mut`, for an engine nothing else holds (`Idp::renew`): no
+    /// lock taken.
+    pub(crate) fn renew(&mut self) {
+        exclusive(&mut self.messages).clear();
     }
 }
 

@@ -10,7 +10,7 @@ use std::sync::Mutex;
 
 use aws_lc_rs::constant_time::verify_slices_are_equal;
 
-use super::lock;
+use super::{exclusive, lock};
 
 /// How many wrong codes a pending code survives (Auth0's three).
 pub(crate) const ATTEMPTS: u32 = 3;
@@ -94,6 +94,12 @@ impl PasswordlessCodes {
 
     pub(crate) fn clear(&self) {
         lock(&self.pending).clear();
+    }
+
+    /// [`Self::clear`] through `&mut`, for an engine nothing else holds (`Idp::renew`): no
+    /// lock taken.
+    pub(crate) fn renew(&mut self) {
+        exclusive(&mut self.pending).clear();
     }
 }
 

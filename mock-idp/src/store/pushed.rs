@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use super::lock;
 use super::transactions::AuthorizationRequest;
+use super::{exclusive, lock};
 use crate::ids::IdGenerator;
 
 /// RFC 9126 2.2: the URN prefix of every `request_uri` this mock hands out.
@@ -78,5 +78,11 @@ impl PushedRequests {
 
     pub(crate) fn clear(&self) {
         lock(&self.requests).clear();
+    }
+
+    /// [`Self::clear`] through `&mut`, for an engine nothing else holds (`Idp::renew`): no
+    /// lock taken.
+    pub(crate) fn renew(&mut self) {
+        exclusive(&mut self.requests).clear();
     }
 }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use super::lock;
+use super::{exclusive, lock};
 
 /// A refresh token's grant.
 #[derive(Clone, Debug)]
@@ -105,6 +105,12 @@ impl RefreshTokens {
 
     pub(crate) fn clear(&self) {
         lock(&self.tokens).clear();
+    }
+
+    /// [`Self::clear`] through `&mut`, for an engine nothing else holds (`Idp::renew`): no
+    /// lock taken.
+    pub(crate) fn renew(&mut self) {
+        exclusive(&mut self.tokens).clear();
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
-use super::lock;
+use super::{exclusive, lock};
 
 /// How many retired `kid`s are remembered; the oldest are forgotten first.
 const CAPACITY: usize = 100;
@@ -62,6 +62,12 @@ impl RetiredKeys {
 
     pub(crate) fn clear(&self) {
         lock(&self.keys).clear();
+    }
+
+    /// [`Self::clear`] through `&mut`, for an engine nothing else holds (`Idp::renew`): no
+    /// lock taken.
+    pub(crate) fn renew(&mut self) {
+        exclusive(&mut self.keys).clear();
     }
 }
 

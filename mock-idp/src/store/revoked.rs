@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::sync::Mutex;
 
-use super::lock;
+use super::{exclusive, lock};
 
 #[derive(Debug, Default)]
 pub(crate) struct RevokedTokens {
@@ -22,5 +22,11 @@ impl RevokedTokens {
 
     pub(crate) fn clear(&self) {
         lock(&self.jtis).clear();
+    }
+
+    /// [`Self::clear`] through `&mut`, for an engine nothing else holds (`Idp::renew`): no
+    /// lock taken.
+    pub(crate) fn renew(&mut self) {
+        exclusive(&mut self.jtis).clear();
     }
 }

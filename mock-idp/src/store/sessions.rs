@@ -10,7 +10,7 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
-use super::lock;
+use super::{exclusive, lock};
 use crate::ids::IdGenerator;
 
 /// One login session, as [`MockIdp::sessions`](crate::MockIdp::sessions) and
@@ -45,6 +45,14 @@ impl Sessions {
         lock(&self.live).clear();
         lock(&self.consents).clear();
         *lock(&self.next_login) = None;
+    }
+
+    /// [`Self::clear`] through `&mut`, for an engine nothing else holds (`Idp::renew`): no
+    /// lock taken.
+    pub(crate) fn renew(&mut self) {
+        exclusive(&mut self.live).clear();
+        exclusive(&mut self.consents).clear();
+        *exclusive(&mut self.next_login) = None;
     }
 
     /// Starts a session for `sub` lasting `ttl` seconds, replacing `previous` (a new cookie

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use super::lock;
+use super::{exclusive, lock};
 use crate::ids::IdGenerator;
 use crate::pkce::Method;
 
@@ -212,6 +212,12 @@ impl Transactions {
 
     pub(crate) fn clear(&self) {
         lock(&self.by_id).clear();
+    }
+
+    /// [`Self::clear`] through `&mut`, for an engine nothing else holds (`Idp::renew`): no
+    /// lock taken.
+    pub(crate) fn renew(&mut self) {
+        exclusive(&mut self.by_id).clear();
     }
 }
 
