@@ -206,6 +206,28 @@ impl Action {
 pub(crate) struct ActionClaims {
     pub(crate) id_token: Map<String, Value>,
     pub(crate) access_token: Map<String, Value>,
+    /// `api.accessToken.addScope`: the access token's scope only (and the response's, which
+    /// describes it), never the ID token's claims or a refresh token's grant.
+    pub(crate) scopes_added: Vec<String>,
+    /// `api.accessToken.removeScope`, likewise.
+    pub(crate) scopes_removed: Vec<String>,
+}
+
+impl ActionClaims {
+    /// The access token's scope: what was granted, with the Actions' changes.
+    pub(crate) fn access_scope(&self, granted: &[String]) -> Vec<String> {
+        let mut scope: Vec<String> = granted
+            .iter()
+            .filter(|s| !self.scopes_removed.contains(s))
+            .cloned()
+            .collect();
+        for added in &self.scopes_added {
+            if !scope.contains(added) {
+                scope.push(added.clone());
+            }
+        }
+        scope
+    }
 }
 
 /// Why a flow failed. The token endpoint answers each as Auth0 does: `access_denied` with

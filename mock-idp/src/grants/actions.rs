@@ -69,12 +69,12 @@ pub(crate) struct Login<'a> {
     pub(crate) method: &'static str,
 }
 
-/// Runs post-login; on success, `scope` has the Actions' scope changes and the claims are
-/// returned for issuance.
+/// Runs post-login for a login granted `scope`; on success, what its Actions set (claims, the
+/// access token's scope changes) for issuance.
 pub(crate) fn post_login(
     idp: &Idp,
     login: &Login<'_>,
-    scope: &mut Vec<String>,
+    scope: &[String],
 ) -> Result<ActionClaims, OAuthError> {
     let Login {
         tenant,
@@ -130,15 +130,11 @@ pub(crate) fn post_login(
     if let Some(denied) = &outcome.denied {
         return Err(OAuthError::AccessDenied(denied.reason.clone()));
     }
-    for added in &outcome.scopes_added {
-        if !scope.contains(added) {
-            scope.push(added.clone());
-        }
-    }
-    scope.retain(|s| !outcome.scopes_removed.contains(s));
     Ok(ActionClaims {
         id_token: outcome.id_token_claims,
         access_token: outcome.access_token_claims,
+        scopes_added: outcome.scopes_added,
+        scopes_removed: outcome.scopes_removed,
     })
 }
 

@@ -33,7 +33,7 @@ pub(super) fn exchange(
         Some((request, approval)) if actions::any_for(&tenant.actions, Trigger::PostLogin) => {
             let (user, api) =
                 still_granted(tenant, &approval.sub, request.audience.as_deref(), invalid)?;
-            let mut scope = user_scopes(tenant, user, api, &request.scope);
+            let scope = user_scopes(tenant, user, api, &request.scope);
             let login = Login {
                 tenant,
                 client,
@@ -47,7 +47,7 @@ pub(super) fn exchange(
                 auth_time: approval.auth_time,
                 method: "pwd",
             };
-            let claims = post_login(idp, &login, &mut scope)?;
+            let claims = post_login(idp, &login, &scope)?;
             Some((claims, scope))
         }
         _ => None,

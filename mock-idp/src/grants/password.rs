@@ -34,7 +34,7 @@ pub(super) fn exchange(
         return Err(OAuthError::Unauthorized("user is blocked".into()));
     }
     let api = requested_api(tenant, params)?;
-    let mut scope = user_scopes(tenant, user, api, &split_scope(params.get("scope")));
+    let scope = user_scopes(tenant, user, api, &split_scope(params.get("scope")));
     let login = Login {
         tenant,
         client,
@@ -48,7 +48,7 @@ pub(super) fn exchange(
         auth_time: idp.clock.now(),
         method: "pwd",
     };
-    let claims = post_login(idp, &login, &mut scope)?;
+    let claims = post_login(idp, &login, &scope)?;
     idp.record_login(&user.sub());
     Ok(issue_for_user(
         idp,

@@ -149,7 +149,7 @@ pub(super) fn exchange(
     let user = now_tenant
         .user_by_sub(&sub)
         .ok_or_else(|| OAuthError::InvalidGrant(realm.wrong_code().into()))?;
-    let mut scope = user_scopes(&now_tenant, user, api, &split_scope(params.get("scope")));
+    let scope = user_scopes(&now_tenant, user, api, &split_scope(params.get("scope")));
     // After the code is spent, as Auth0 runs Actions once the user has authenticated.
     let login = Login {
         tenant: &now_tenant,
@@ -164,7 +164,7 @@ pub(super) fn exchange(
         auth_time: idp.clock.now(),
         method: realm.as_str(),
     };
-    let claims = post_login(idp, &login, &mut scope)?;
+    let claims = post_login(idp, &login, &scope)?;
     idp.record_login(&sub);
     Ok(issue_for_user(
         idp,

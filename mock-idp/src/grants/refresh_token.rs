@@ -10,7 +10,7 @@ use crate::actions::{self, Trigger};
 use crate::engine::Idp;
 use crate::error::OAuthError;
 use crate::issuance::scopes::split_scope;
-use crate::issuance::{ActionClaims, Issued, UserGrant, issue_for_member};
+use crate::issuance::{Issued, UserGrant, issue_for_member};
 use crate::store::refresh::Refusal;
 use crate::tenant::{Client, TenantConfig};
 
@@ -32,7 +32,7 @@ pub(super) fn exchange(
         .peek(presented, &client.client_id, idp.clock.now())
     {
         Some(grant) if actions::any_for(&tenant.actions, Trigger::PostLogin) => {
-            let mut scope = narrowed_scope(&grant.scope, params.get("scope"))?;
+            let scope = narrowed_scope(&grant.scope, params.get("scope"))?;
             let (user, api) =
                 still_granted(tenant, &grant.sub, grant.audience.as_deref(), invalid)?;
             let organization = still_member(tenant, user, grant.organization.as_deref(), invalid)?;
@@ -49,12 +49,11 @@ pub(super) fn exchange(
                 auth_time: grant.auth_time.unwrap_or_else(|| idp.clock.now()),
                 method: "pwd",
             };
-            let claims = post_login(idp, &login, &mut scope)?;
-            Some((claims, scope))
+            Some(post_login(idp, &login, &scope)?)
         }
         _ => None,
     };
-    let (grant, mut scope) = idp
+    let (grant, scope) = idp
         .refresh_tokens
         .spend(presented, &client.client_id, idp.clock.now(), |grant| {
             narrowed_scope(&grant.scope, params.get("scope"))
@@ -65,13 +64,7 @@ pub(super) fn exchange(
         })?;
     let (user, api) = still_granted(tenant, &grant.sub, grant.audience.as_deref(), invalid)?;
     let org = still_member(tenant, user, grant.organization.as_deref(), invalid)?;
-    let claims = match claims {
-        Some((claims, with_action_scopes)) => {
-            scope = with_action_scopes;
-            claims
-        }
-        None => ActionClaims::default(),
-    };
+    let claims = claims.unwrap_or_default();
     Ok(issue_for_member(
         idp,
         UserGrant {

@@ -208,16 +208,17 @@ fn access_token(
     grant: &UserGrant<'_>,
     org: Option<&Organization>,
     now: i64,
-    extra: &serde_json::Map<String, Value>,
+    extra: &ActionClaims,
 ) -> AccessToken {
     let UserGrant {
         tenant,
         client,
         user,
         api,
-        scope,
+        scope: granted,
         ..
     } = grant;
+    let scope = &extra.access_scope(granted);
     let expires_in = access_lifetime(tenant, *api);
     let Some(api) = *api else {
         let token = idp.ids.next("at");
@@ -265,7 +266,7 @@ fn access_token(
     }
     organization_claims(&mut access, tenant, org);
     custom_claims(&mut access, Some(user), client);
-    action_claims(&mut access, extra);
+    action_claims(&mut access, &extra.access_token);
     let signer = signer_for_api(idp, Some(api));
     AccessToken {
         token: jws::encode(&jws::header_for(&signer), &access, &signer),
@@ -347,7 +348,7 @@ pub(crate) fn issue_for_member(
         ..
     } = &grant;
     note_session_client(idp, &grant);
-    let access = access_token(idp, &grant, org, now, &extra.access_token);
+    let access = access_token(idp, &grant, org, now, extra);
     let id_token = scope.iter().any(|s| s == "openid").then(|| {
         id_token(
             idp,
@@ -388,7 +389,7 @@ pub(crate) fn issue_for_member(
         access_token: access.token,
         id_token,
         refresh_token,
-        scope: scope.join(" "),
+        scope: extra.access_scope(scope).join(" "),
         expires_in: access.expires_in,
         jti: access.jti,
     }
@@ -446,7 +447,7 @@ pub(crate) fn issue_at_authorize(
 ) -> FrontChannel {
     let now = idp.clock.now();
     note_session_client(idp, &grant);
-    let access = token.then(|| access_token(idp, &grant, org, now, &extra.access_token));
+    let access = token.then(|| access_token(idp, &grant, org, now, extra));
     let id_token = with_id_token.then(|| {
         id_token(
             idp,
@@ -463,7 +464,7 @@ pub(crate) fn issue_at_authorize(
     FrontChannel {
         access_token: access.map(|a| (a.token, a.expires_in)),
         id_token,
-        scope: grant.scope.join(" "),
+        scope: extra.access_scope(&grant.scope).join(" "),
     }
 }
 

@@ -174,7 +174,44 @@ exports.onExecutePostLogin = async (event, api) => {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["scope"], "openid profile read:reports");
     assert_eq!(access_token(&body)["scope"], "openid profile read:reports");
-    assert_eq!(id_token(&body)["https://x/chained"], true);
+    let id = id_token(&body);
+    assert_eq!(id["https://x/chained"], true);
+    assert_eq!(
+        id["email"], "alice@example.com",
+        "the changes are the access token's: the ID token keeps what `email` granted"
+    );
+}
+
+#[tokio::test]
+async fn scopes_an_action_adds_are_the_access_tokens_not_the_refresh_tokens_grant() {
+    // Arrange: the Action adds a scope only at the first login.
+    let idp = MockIdp::builder()
+        .action(post_login(
+            "first-login-scope",
+            r#"
+exports.onExecutePostLogin = async (event, api) => {
+  if (event.transaction.protocol === "oauth2-password") api.accessToken.addScope("read:reports");
+};"#,
+        ))
+        .start()
+        .await;
+    let first = password_grant(&idp, "alice@example.com", "openid offline_access").await;
+
+    // Act
+    let (status, refreshed) =
+        crate::refresh::refresh(&idp, first["refresh_token"].as_str().unwrap()).await;
+
+    // Assert
+    assert_eq!(
+        access_token(&first)["scope"],
+        "openid offline_access read:reports"
+    );
+    assert_eq!(status, 200, "{refreshed}");
+    assert_eq!(
+        access_token(&refreshed)["scope"],
+        "openid offline_access",
+        "the refresh token was granted what the login granted, not what the Action added"
+    );
 }
 
 #[tokio::test]

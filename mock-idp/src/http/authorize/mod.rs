@@ -285,7 +285,7 @@ fn respond(
         .organization
         .as_deref()
         .and_then(|id| tenant.organizations.iter().find(|o| o.id() == id));
-    let mut scope = user_scopes_in(tenant, user, api, &pending.scope, organization);
+    let scope = user_scopes_in(tenant, user, api, &pending.scope, organization);
     let login = Login {
         tenant,
         client,
@@ -299,7 +299,7 @@ fn respond(
         auth_time: info.auth_time,
         method: "pwd",
     };
-    let action_claims = post_login(idp, &login, &mut scope)
+    let action_claims = post_login(idp, &login, &scope)
         .map_err(|e| AuthorizeError::client(&pending.reply, e.code(), e.description()))?;
     let response_type = pending.response_type;
     let mut params = Vec::with_capacity(6);
