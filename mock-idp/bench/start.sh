@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # What a test pays for its mock, side by side with wiremock: start -> one GET -> drop, in the
-# debug profile (as tests run), rounds alternating between the two. Not a test: it prints
-# numbers (mock-idp/examples/start_cost.rs). Loopback only, bounded: ROUNDS rounds each.
+# debug profile (as tests run), RUNS processes of each mock, alternating, each running its mock
+# alone for ROUNDS rounds. Not a test: it prints numbers (mock-idp/examples/start_cost.rs).
+# Loopback only, bounded.
 #
-#   mock-idp/bench/start.sh                 # 200 rounds each, 3 runs
-#   ROUNDS=1000 RUNS=5 mock-idp/bench/start.sh
+#   mock-idp/bench/start.sh                 # 1000 rounds, 5 processes of each
+#   ROUNDS=200 RUNS=9 mock-idp/bench/start.sh
+#   INTERLEAVED=1 mock-idp/bench/start.sh   # and both mocks' rounds alternating in one process
 #   CALLGRIND=1 mock-idp/bench/start.sh     # and instructions per round, each mock alone
 #
 # Wall-clock on a shared machine is noisy; instruction counts are not. With CALLGRIND=1 each
@@ -14,16 +16,16 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
-rounds="${ROUNDS:-200}"
-runs="${RUNS:-3}"
+rounds="${ROUNDS:-1000}"
+export RUNS="${RUNS:-5}"
 target="${CARGO_TARGET_DIR:-$root/target}"
 bin="$target/debug/examples/start_cost"
 cargo build --quiet -p mock-idp --example start_cost
-for run in $(seq 1 "$runs"); do
-  echo "run $run of $runs"
-  "$bin" "$rounds"
+"$bin" "$rounds"
+if [ "${INTERLEAVED:-0}" = 1 ]; then
   echo
-done
+  "$bin" "$rounds" interleaved
+fi
 if [ "${CALLGRIND:-0}" = 1 ]; then
   out="$(mktemp -d)"
   trap 'rm -rf "$out"' EXIT

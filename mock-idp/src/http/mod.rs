@@ -25,7 +25,8 @@ pub(crate) mod userinfo;
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll, ready};
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
@@ -249,9 +250,19 @@ type MetadataStack =
 /// the response's length) costs more than the endpoint itself; the answer is the same, byte
 /// for byte, and journaled the same (`tests::the_fast_path_answers_as_the_router_does`).
 /// Anything else, `HEAD` included, takes the router.
+///
+/// The router itself is built on the first request that needs it, once per server (the
+/// connections' copies of `Served` share it): in a debug build it takes longer to build
+/// (about 1.5 ms) than the rest of a server's start, and the requests a test makes first are
+/// often the two above, or none (a token signed in the test, checked by an API against the
+/// JWKS). Built on a thread of its own meanwhile, it made the first request slower, not
+/// faster, on a 2-core machine: the build and the first request compete for the same cores.
 #[derive(Clone)]
 pub(crate) struct Served {
-    router: Router,
+    /// This connection's copy of the router, once built.
+    router: Option<Router>,
+    built: Arc<OnceLock<Router>>,
+    slot: AppState,
     metadata: MetadataStack,
 }
 
@@ -263,7 +274,9 @@ pub(crate) fn served(slot: AppState) -> Served {
         .layer(middleware::FaultLayer(slot.clone()))
         .service(Metadata(slot.clone()));
     Served {
-        router: app(slot),
+        router: None,
+        built: Arc::new(OnceLock::new()),
+        slot,
         metadata,
     }
 }
@@ -280,18 +293,20 @@ impl Service<Request> for Served {
     type Error = Infallible;
     type Future = ServedFuture;
 
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        // Both are always ready; polled as tower asks.
-        ready!(self.metadata.poll_ready(cx))?;
-        <Router as Service<Request>>::poll_ready(&mut self.router, cx)
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        // The metadata stack and axum's router are always ready.
+        Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, request: Request) -> ServedFuture {
         if Self::is_metadata(&request) {
-            ServedFuture::Metadata(self.metadata.call(request))
-        } else {
-            ServedFuture::Routed(Box::new(self.router.call(request)))
+            return ServedFuture::Metadata(self.metadata.call(request));
         }
+        let (built, slot) = (&self.built, &self.slot);
+        let router = self
+            .router
+            .get_or_insert_with(|| built.get_or_init(|| app(slot.clone())).clone());
+        ServedFuture::Routed(Box::new(router.call(request)))
     }
 }
 
@@ -431,6 +446,39 @@ mod tests {
             };
             assert_eq!(strip(&pair[0]), strip(&pair[1]));
         }
+    }
+
+    #[tokio::test]
+    async fn a_server_builds_its_router_once_and_only_when_a_request_needs_it() {
+        // Arrange: a server's service, and a second connection's copy of it.
+        let idp = std::sync::Arc::new(Idp::new(IdpConfig::default(), 4000).unwrap());
+        let mut first = served(AppState::serving(idp));
+        let mut second = first.clone();
+        let get = |path: &str| {
+            Request::get(path)
+                .header(header::HOST, "localhost:4000")
+                .body(Body::empty())
+                .unwrap()
+        };
+
+        // Act: the metadata, which the fast path answers.
+        let discovery = first.call(get(paths::DISCOVERY)).await.unwrap();
+        let jwks = second.call(get(paths::JWKS)).await.unwrap();
+
+        // Assert: answered, and no router yet.
+        assert_eq!(discovery.status(), StatusCode::OK);
+        assert_eq!(jwks.status(), StatusCode::OK);
+        assert!(first.built.get().is_none());
+
+        // Act: a routed request on each connection.
+        let health = first.call(get(paths::HEALTH)).await.unwrap();
+        let missing = second.call(get("/no/such/path")).await.unwrap();
+
+        // Assert: both routed, through the one router the first request built.
+        assert_eq!(health.status(), StatusCode::OK);
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+        assert!(std::sync::Arc::ptr_eq(&first.built, &second.built));
+        assert!(first.built.get().is_some());
     }
 
     fn server_host(base: &str) -> &str {

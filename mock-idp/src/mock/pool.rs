@@ -53,6 +53,17 @@ pub(crate) struct Recipe {
     pub(crate) deterministic: bool,
 }
 
+impl Recipe {
+    /// A new engine for `config`, which `recipe`, if any, says was made from the embedded
+    /// default tenant: that one is not validated again.
+    fn engine(recipe: Option<Self>, config: IdpConfig, port: u16) -> Result<Idp, StartError> {
+        match recipe {
+            Some(_) => Idp::new_validated(config, port),
+            None => Idp::new(config, port),
+        }
+    }
+}
+
 /// A server thread, its port and its slot. It runs until [`PooledServer::shut_down`], or for
 /// the rest of the process.
 #[derive(Debug)]
@@ -88,7 +99,7 @@ impl PooledServer {
         {
             return Ok((server, idp));
         }
-        match Idp::new(config(), server.address.port()) {
+        match Recipe::engine(recipe, config(), server.address.port()) {
             Ok(idp) => {
                 let idp = Arc::new(idp);
                 idp.run_background_on(server.runtime.clone());
@@ -126,7 +137,7 @@ impl PooledServer {
         let listener = TcpListener::bind("127.0.0.1:0").map_err(bind)?;
         listener.set_nonblocking(true).map_err(bind)?;
         let address = listener.local_addr().map_err(bind)?;
-        let idp = Arc::new(Idp::new(config, address.port())?);
+        let idp = Arc::new(Recipe::engine(recipe, config, address.port())?);
         // Built here and moved to the thread, so its handle is known before the thread runs.
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
