@@ -453,3 +453,17 @@ async fn device_codes_mail_and_login_counts_of_the_previous_mock_are_not_the_nex
     assert_eq!(next.user("alice@example.com").unwrap().logins_count, 0);
     assert!(next.user("alice@example.com").unwrap().last_login.is_none());
 }
+
+#[tokio::test]
+#[should_panic(expected = "organization name \"Not Valid\" may only contain")]
+async fn a_configured_tenant_is_still_validated_on_a_pooled_server() {
+    // Arrange: a pooled server that served a plain mock, whose embedded tenant a start does
+    // not validate again.
+    drop(MockIdp::start().await);
+
+    // Act: a tenant of the test's own, which must be.
+    let _idp = MockIdp::builder()
+        .organization(mock_idp::Organization::new("Not Valid"))
+        .start()
+        .await;
+}
