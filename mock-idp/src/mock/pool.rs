@@ -15,8 +15,8 @@
 //!   refresh tokens and expectations. Each lease mounts an engine made for the test's own
 //!   configuration, so nothing of the previous test can leak: a new one, or, when the test
 //!   asks for what the previous one was made from ([`Recipe`]: a plain `MockIdp::start()`,
-//!   deterministic or not), the previous engine renewed in place (`Idp::renew`), as wiremock
-//!   resets its servers. Renewing needs the engine unshared (`&mut`, through `Arc::get_mut`):
+//!   deterministic or not; or else an equal configuration, `Made::builds`), the previous
+//!   engine renewed in place (`Idp::renew`), as wiremock resets its servers. Renewing needs the engine unshared (`&mut`, through `Arc::get_mut`):
 //!   one that anything still holds (a guard, a token builder, a request in flight, a
 //!   back-channel delivery) is dropped and replaced by a new one instead. A renewed engine
 //!   costs no tenant copy, no validation and no drop of the old one, which were most of a
@@ -53,13 +53,62 @@ pub(crate) struct Recipe {
     pub(crate) deterministic: bool,
 }
 
-impl Recipe {
-    /// A new engine for `config`, which `recipe`, if any, says was made from the embedded
-    /// default tenant: that one is not validated again.
-    fn engine(recipe: Option<Self>, config: IdpConfig, port: u16) -> Result<Idp, StartError> {
-        match recipe {
-            Some(_) => Idp::new_validated(config, port),
-            None => Idp::new(config, port),
+/// What a server's engine was made from, so that the next lease asking for the same renews
+/// it (`Idp::renew`) rather than building a new one: a new engine costs a tenant copy, its
+/// validation and a key ring, about 0.2 ms in a debug build, a renewal about a tenth of that.
+#[derive(Debug)]
+enum Made {
+    /// A plain start, known without building the configuration.
+    Recipe(Recipe),
+    /// Any other configuration a pooled server serves (the builder's users, clients, APIs,
+    /// Actions, issuer...), as it was given.
+    Config(Box<IdpConfig>),
+}
+
+impl Made {
+    /// Whether an engine made from `self` is what `config` would build: equal configurations
+    /// give equal engines, since an engine is its configuration plus state that a renewal
+    /// starts again.
+    fn builds(&self, config: &IdpConfig) -> bool {
+        let Self::Config(made) = self else {
+            return false;
+        };
+        // No `..`: a field added to the configuration must say here whether it tells engines
+        // apart.
+        let IdpConfig {
+            tenant,
+            issuer,
+            deterministic,
+            fresh_keys,
+            keys_file,
+            control_api,
+            allowed_hosts,
+            journal_capacity,
+            discovery_urls,
+            tls,
+        } = &**made;
+        // Keys of their own and TLS never reach the pool; refuse them here too.
+        let pooled = |c: &IdpConfig| !c.fresh_keys && c.keys_file.is_none() && c.tls.is_none();
+        pooled(made)
+            && pooled(config)
+            && *fresh_keys == config.fresh_keys
+            && *keys_file == config.keys_file
+            && tls.is_none()
+            && *deterministic == config.deterministic
+            && *control_api == config.control_api
+            && *journal_capacity == config.journal_capacity
+            && *discovery_urls == config.discovery_urls
+            && *issuer == config.issuer
+            && *allowed_hosts == config.allowed_hosts
+            && *tenant == config.tenant
+    }
+
+    /// A new engine for `config`. One from a recipe has the embedded default tenant, which is
+    /// not validated again.
+    fn engine(&self, config: IdpConfig, port: u16) -> Result<Idp, StartError> {
+        match self {
+            Self::Recipe(_) => Idp::new_validated(config, port),
+            Self::Config(_) => Idp::new(config, port),
         }
     }
 }
@@ -70,8 +119,8 @@ impl Recipe {
 pub(crate) struct PooledServer {
     address: SocketAddr,
     slot: AppState,
-    /// What the engine in the slot was made from, if a recipe.
-    recipe: Option<Recipe>,
+    /// What the engine in the slot was made from.
+    made: Made,
     /// The server thread's runtime, where its engines run their background work.
     runtime: tokio::runtime::Handle,
     stop: oneshot::Sender<()>,
@@ -84,33 +133,57 @@ impl PooledServer {
     }
 
     /// Leases an idle server (or starts one) and mounts an engine for `config` on it: the
-    /// server's previous one renewed if it was made from `recipe`, which says what `config`
-    /// would build (`config` is then not called), else a new one.
+    /// server's previous one renewed if it was made from what the test asks for (`recipe`,
+    /// which says what `config` would build without calling it, or else an equal
+    /// configuration), a new one otherwise.
     pub(super) fn lease(
         recipe: Option<Recipe>,
         config: impl FnOnce() -> IdpConfig,
     ) -> Result<(Self, SharedIdp), StartError> {
         let idle = lock(&IDLE).pop();
         let Some(mut server) = idle else {
-            return Self::start(recipe, config());
+            let config = config();
+            return Self::start(Self::made_from(recipe, &config), config);
         };
-        if let Some(recipe) = recipe.filter(|r| server.recipe == Some(*r))
-            && let Some(idp) = server.slot.remount_renewed(recipe.deterministic)
-        {
-            return Ok((server, idp));
-        }
-        match Recipe::engine(recipe, config(), server.address.port()) {
+        let config = match recipe {
+            Some(recipe) => {
+                if matches!(server.made, Made::Recipe(r) if r == recipe)
+                    && let Some(idp) = server.slot.remount_renewed(recipe.deterministic)
+                {
+                    return Ok((server, idp));
+                }
+                config()
+            }
+            None => {
+                let config = config();
+                if server.made.builds(&config)
+                    && let Some(idp) = server.slot.remount_renewed(config.deterministic)
+                {
+                    return Ok((server, idp));
+                }
+                config
+            }
+        };
+        let made = Self::made_from(recipe, &config);
+        match made.engine(config, server.address.port()) {
             Ok(idp) => {
                 let idp = Arc::new(idp);
                 idp.run_background_on(server.runtime.clone());
                 server.slot.mount(Arc::clone(&idp));
-                server.recipe = recipe;
+                server.made = made;
                 Ok((server, idp))
             }
             Err(e) => {
                 lock(&IDLE).push(server);
                 Err(e)
             }
+        }
+    }
+
+    fn made_from(recipe: Option<Recipe>, config: &IdpConfig) -> Made {
+        match recipe {
+            Some(recipe) => Made::Recipe(recipe),
+            None => Made::Config(Box::new(config.clone())),
         }
     }
 
@@ -127,7 +200,7 @@ impl PooledServer {
         let _ = self.stopped.await;
     }
 
-    fn start(recipe: Option<Recipe>, config: IdpConfig) -> Result<(Self, SharedIdp), StartError> {
+    fn start(made: Made, config: IdpConfig) -> Result<(Self, SharedIdp), StartError> {
         let bind = |source| StartError::Bind {
             addr: "127.0.0.1:0".into(),
             source,
@@ -137,7 +210,7 @@ impl PooledServer {
         let listener = TcpListener::bind("127.0.0.1:0").map_err(bind)?;
         listener.set_nonblocking(true).map_err(bind)?;
         let address = listener.local_addr().map_err(bind)?;
-        let idp = Arc::new(Recipe::engine(recipe, config, address.port())?);
+        let idp = Arc::new(made.engine(config, address.port())?);
         // Built here and moved to the thread, so its handle is known before the thread runs.
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -169,7 +242,7 @@ impl PooledServer {
             Self {
                 address,
                 slot,
-                recipe,
+                made,
                 runtime: handle,
                 stop,
                 stopped,

@@ -52,8 +52,31 @@ fn unix_now() -> i64 {
 
 #[tokio::test]
 async fn the_next_mock_on_a_pooled_server_has_nothing_of_the_previous_one() {
+    the_next_mock_has_nothing_of_the_previous_one(MockIdp::start).await;
+}
+
+#[tokio::test]
+async fn the_next_mock_with_the_same_configuration_has_nothing_of_the_previous_one() {
+    // A configured mock after an equal one renews the engine, as a plain start does.
+    let configured = || {
+        MockIdp::builder()
+            .user(User::new("dave@example.com"))
+            .client(mock_idp::Client::m2m("dave-m2m", "dave-secret"))
+            .start()
+    };
+    let next = the_next_mock_has_nothing_of_the_previous_one(configured).await;
+    assert_eq!(password_grant_as(&next, "dave@example.com").await.0, 200);
+}
+
+/// Leaves every kind of state on a mock from `start`, drops it, and checks the next mock
+/// from `start` that lands on its server; returns that one.
+async fn the_next_mock_has_nothing_of_the_previous_one<F, Fut>(start: F) -> MockIdp
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = MockIdp>,
+{
     // Arrange: a mock whose every part of state was used, then dropped.
-    let first = MockIdp::start().await;
+    let first = start().await;
     let address = first.address();
     let fresh_kid = first.active_kid();
     use_every_kind_of_state(&first).await;
@@ -61,7 +84,7 @@ async fn the_next_mock_on_a_pooled_server_has_nothing_of_the_previous_one() {
     drop(first);
 
     // Act
-    let next = start_on(address)
+    let next = start_like_on(address, start)
         .await
         .expect("a dropped mock's server is handed out again");
 
@@ -95,6 +118,27 @@ async fn the_next_mock_on_a_pooled_server_has_nothing_of_the_previous_one() {
     // mock saw one JWKS request too, but a second one now makes two.
     client().get(next.jwks_uri()).send().await.unwrap();
     next.verify();
+    next
+}
+
+#[tokio::test]
+async fn a_mock_after_one_configured_otherwise_on_the_same_server_has_its_own_tenant() {
+    // Arrange: the previous mock's tenant had carol; the next one's has dave.
+    let with = |email: &'static str| move || MockIdp::builder().user(User::new(email)).start();
+    let first = with("carol@example.com")().await;
+    let address = first.address();
+    drop(first);
+    let next = start_like_on(address, with("dave@example.com"))
+        .await
+        .expect("the server is handed out again");
+
+    // Act
+    let carol = password_grant_as(&next, "carol@example.com").await;
+    let dave = password_grant_as(&next, "dave@example.com").await;
+
+    // Assert
+    assert_eq!(carol.0, 403, "{:?}", carol.1);
+    assert_eq!(dave.0, 200, "{:?}", dave.1);
 }
 
 #[tokio::test]
@@ -175,8 +219,26 @@ async fn a_code_issued_by_the_previous_mock_buys_nothing_from_the_next() {
 
 #[tokio::test]
 async fn a_deterministic_mock_on_a_reused_server_issues_the_first_ones_tokens_byte_for_byte() {
+    deterministic_tokens_again(|| MockIdp::builder().deterministic().start()).await;
+}
+
+#[tokio::test]
+async fn a_configured_deterministic_mock_on_a_reused_server_issues_the_same_tokens() {
+    deterministic_tokens_again(|| {
+        MockIdp::builder()
+            .deterministic()
+            .user(User::new("dave@example.com"))
+            .start()
+    })
+    .await;
+}
+
+async fn deterministic_tokens_again<F, Fut>(deterministic: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = MockIdp>,
+{
     // Arrange: a deterministic mock that issued tokens (its sequential ids moved on).
-    let deterministic = || MockIdp::builder().deterministic().start();
     let first = deterministic().await;
     let address = first.address();
     let tokens_of = |idp: &MockIdp| {
