@@ -301,14 +301,14 @@ pub enum StartError {
 impl Idp {
     pub(crate) fn new(config: IdpConfig, port: u16) -> Result<Self, StartError> {
         config.tenant.validate()?;
-        Self::new_validated(config, port)
+        Self::new_prevalidated(config, port)
     }
 
     /// [`Idp::new`] for a configuration whose tenant is known valid without looking: the
     /// embedded default one, which a plain `MockIdp::start()` gets (its validity is a test,
     /// `the_default_tenant_is_valid`; checking it again per engine cost a tenth of a
     /// millisecond in a debug build).
-    pub(crate) fn new_validated(config: IdpConfig, port: u16) -> Result<Self, StartError> {
+    pub(crate) fn new_prevalidated(config: IdpConfig, port: u16) -> Result<Self, StartError> {
         let issuer = match &config.issuer {
             Some(issuer) => normalise_issuer(&issuer.replace("{port}", &port.to_string()))
                 .map_err(StartError::Issuer)?,

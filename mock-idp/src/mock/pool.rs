@@ -16,9 +16,10 @@
 //!   configuration, so nothing of the previous test can leak: a new one, or, when the test
 //!   asks for what the previous one was made from ([`Recipe`]: a plain `MockIdp::start()`,
 //!   deterministic or not; or else an equal configuration, `Made::builds`), the previous
-//!   engine renewed in place (`Idp::renew`), as wiremock resets its servers. Renewing needs the engine unshared (`&mut`, through `Arc::get_mut`):
-//!   one that anything still holds (a guard, a token builder, a request in flight, a
-//!   back-channel delivery) is dropped and replaced by a new one instead. A renewed engine
+//!   engine renewed in place (`Idp::renew`), as wiremock resets its servers. Renewing needs
+//!   the engine unshared (`&mut`, through `Arc::get_mut`): one that anything still holds (a
+//!   guard, a token builder, a request in flight, a back-channel delivery) is dropped and
+//!   replaced by a new one instead. A renewed engine
 //!   costs no tenant copy, no validation and no drop of the old one, which were most of a
 //!   start.
 //! - **Connections outlive leases.** A client that kept a connection to the port (a shared
@@ -87,13 +88,14 @@ impl Made {
             discovery_urls,
             tls,
         } = &**made;
-        // Keys of their own and TLS never reach the pool; refuse them here too.
-        let pooled = |c: &IdpConfig| !c.fresh_keys && c.keys_file.is_none() && c.tls.is_none();
-        pooled(made)
-            && pooled(config)
+        // Keys of their own and TLS never reach the pool (`MockIdpBuilder::start`); a
+        // configuration with them is never the same engine.
+        !fresh_keys
+            && keys_file.is_none()
+            && tls.is_none()
             && *fresh_keys == config.fresh_keys
             && *keys_file == config.keys_file
-            && tls.is_none()
+            && config.tls.is_none()
             && *deterministic == config.deterministic
             && *control_api == config.control_api
             && *journal_capacity == config.journal_capacity
@@ -107,7 +109,7 @@ impl Made {
     /// not validated again.
     fn engine(&self, config: IdpConfig, port: u16) -> Result<Idp, StartError> {
         match self {
-            Self::Recipe(_) => Idp::new_validated(config, port),
+            Self::Recipe(_) => Idp::new_prevalidated(config, port),
             Self::Config(_) => Idp::new(config, port),
         }
     }

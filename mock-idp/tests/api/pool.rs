@@ -123,22 +123,40 @@ where
 
 #[tokio::test]
 async fn a_mock_after_one_configured_otherwise_on_the_same_server_has_its_own_tenant() {
-    // Arrange: the previous mock's tenant had carol; the next one's has dave.
-    let with = |email: &'static str| move || MockIdp::builder().user(User::new(email)).start();
-    let first = with("carol@example.com")().await;
+    let with_dave = || {
+        MockIdp::builder()
+            .user(User::new("dave@example.com"))
+            .start()
+    };
+    carol_is_gone_from_the_next_mock(with_dave, "dave@example.com").await;
+}
+
+/// Arranges a mock whose tenant has carol, drops it, takes the next mock from `start` on its
+/// server, and checks that carol is refused there and `member` (of that tenant) is not.
+async fn carol_is_gone_from_the_next_mock<F, Fut>(start: F, member: &str)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = MockIdp>,
+{
+    // Arrange: the previous mock's tenant had a user of its own.
+    let first = MockIdp::builder()
+        .user(User::new("carol@example.com"))
+        .start()
+        .await;
     let address = first.address();
+    assert_eq!(password_grant_as(&first, "carol@example.com").await.0, 200);
     drop(first);
-    let next = start_like_on(address, with("dave@example.com"))
+    let next = start_like_on(address, start)
         .await
         .expect("the server is handed out again");
 
     // Act
     let carol = password_grant_as(&next, "carol@example.com").await;
-    let dave = password_grant_as(&next, "dave@example.com").await;
+    let other = password_grant_as(&next, member).await;
 
     // Assert
     assert_eq!(carol.0, 403, "{:?}", carol.1);
-    assert_eq!(dave.0, 200, "{:?}", dave.1);
+    assert_eq!(other.0, 200, "{member} of the next tenant: {:?}", other.1);
 }
 
 #[tokio::test]
@@ -303,25 +321,7 @@ async fn a_mock_whose_engine_is_still_held_leaves_the_next_mock_an_engine_of_its
 
 #[tokio::test]
 async fn a_plain_mock_after_a_configured_one_on_the_same_server_has_the_default_tenant() {
-    // Arrange: the previous mock's tenant had a user of its own.
-    let first = MockIdp::builder()
-        .user(User::new("carol@example.com"))
-        .start()
-        .await;
-    let address = first.address();
-    assert_eq!(password_grant_as(&first, "carol@example.com").await.0, 200);
-    drop(first);
-    let next = start_on(address)
-        .await
-        .expect("the server is handed out again");
-
-    // Act
-    let carol = password_grant_as(&next, "carol@example.com").await;
-    let bob = password_grant_as(&next, "bob@example.com").await;
-
-    // Assert
-    assert_eq!(carol.0, 403, "{:?}", carol.1);
-    assert_eq!(bob.0, 200, "the default tenant: {:?}", bob.1);
+    carol_is_gone_from_the_next_mock(MockIdp::start, "bob@example.com").await;
 }
 
 #[tokio::test]
